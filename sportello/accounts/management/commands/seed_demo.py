@@ -1,0 +1,26 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from sportello.accounts.operations import ensure_demo_staff
+
+
+class Command(BaseCommand):
+    help = _("Crea gli utenti dimostrativi (uno per ruolo) e ne stampa le credenziali.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.SPORTELLO_DEMO:
+            raise CommandError(
+                _("Gli utenti dimostrativi si creano solo con SPORTELLO_DEMO=1, mai in produzione.")
+            )
+        accounts = ensure_demo_staff()
+        self.stdout.write(_("Utenti dimostrativi (password valide solo per la demo):"))
+        for account in accounts:
+            self.stdout.write(
+                f"  {account.role.label:<40} {account.username:<14} {account.password}"
+            )
+        self.stdout.write(
+            _("Sito: http://127.0.0.1:8000/   Amministrazione: http://127.0.0.1:8000/admin/")
+        )

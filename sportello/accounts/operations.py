@@ -1,0 +1,59 @@
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from sportello.accounts.models import Profession, ProfessionalProfile, User
+from sportello.accounts.roles import ADMIN_ROLES, Role
+from sportello.services.models import Competence, Service
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: Role
+    username: str
+    password: str
+    created: bool
+
+
+DEMO_STAFF = {
+    Role.SWITCHBOARD: ("centralino", "Carla", "Centralino"),
+    Role.PROFESSIONAL: ("psicologa", "Paola", "Rossi"),
+    Role.COORDINATOR: ("coordinatore", "Marco", "Bianchi"),
+    Role.DPO: ("dpo", "Daria", "Verdi"),
+    Role.MANAGEMENT: ("direzione", "Giulia", "Neri"),
+}
+
+
+@transaction.atomic
+def ensure_demo_staff() -> list[DemoAccount]:
+    """One demo user per role; a second run keeps existing users and their data as they are."""
+    accounts = []
+    for role, (username, first_name, last_name) in DEMO_STAFF.items():
+        password = f"demo-{username}-2026"
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "is_staff": role in ADMIN_ROLES,
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=role.value))
+            if role is Role.PROFESSIONAL:
+                _give_demo_profile(user)
+        accounts.append(DemoAccount(role, username, password, created))
+    return accounts
+
+
+def _give_demo_profile(user: User) -> None:
+    profile = ProfessionalProfile.objects.create(
+        user=user, profession=Profession.objects.get(code="clinical_psychologist")
+    )
+    profile.competences.set(
+        Competence.objects.filter(code__in=["clinical_psychology", "crisis_intervention"])
+    )
+    profile.services.set(Service.objects.filter(code="emergency"))

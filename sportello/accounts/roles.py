@@ -1,0 +1,88 @@
+"""Staff roles are Django groups; this is the one place that says what each may do in the admin."""
+
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(StrEnum):
+    SWITCHBOARD = "switchboard"
+    PROFESSIONAL = "professional"
+    COORDINATOR = "coordinator"
+    DPO = "dpo"
+    MANAGEMENT = "management"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.SWITCHBOARD: _("Operatore del centralino"),
+    Role.PROFESSIONAL: _("Professionista"),
+    Role.COORDINATOR: _("Coordinatore"),
+    Role.DPO: _("Responsabile della protezione dei dati"),
+    Role.MANAGEMENT: _("Direzione"),
+}
+
+_CATALOGUE = (
+    [
+        ("services", model)
+        for model in (
+            "organisation",
+            "emergencynumber",
+            "competence",
+            "service",
+            "targetgroup",
+            "emergencyprogramme",
+            "weeklyhours",
+            "calendarexception",
+        )
+    ]
+    + [("accounts", model) for model in ("profession", "language", "professionalprofile")]
+    + [("public", model) for model in ("legalpage", "legalsection")]
+)
+
+# Model-level rights granted through the admin; record-level rules live in each app's policies.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.COORDINATOR: [
+        f"{app}.{action}_{model}"
+        for app, model in _CATALOGUE
+        for action in ("view", "add", "change", "delete")
+    ]
+    + ["public.view_pagefeedback"],
+    Role.DPO: [
+        "public.view_legalpage",
+        "public.change_legalpage",
+        "public.view_legalsection",
+        "public.change_legalsection",
+        "public.add_legalsection",
+    ],
+    Role.MANAGEMENT: ["public.view_pagefeedback"],
+    Role.SWITCHBOARD: [],
+    Role.PROFESSIONAL: [],
+}
+
+# Roles that work in the back office (Django admin) at all.
+ADMIN_ROLES = {Role.COORDINATOR, Role.DPO, Role.MANAGEMENT}
+
+
+def sync_role_groups(sender: Any = None, **kwargs: Any) -> None:
+    """Create one group per role and give it exactly the permissions listed above."""
+    from django.contrib.auth.models import Group, Permission
+
+    using = kwargs.get("using", "default")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role.value)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.set(wanted)

@@ -1,0 +1,18 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Sportello · amministrazione")
+admin.site.site_title = _("Sportello")
+admin.site.index_title = _("Catalogo, calendario e personale")
+
+urlpatterns = [
+    path("api/", include("sportello.api.urls")),
+    path("admin/", admin.site.urls),
+]
+# Italian at "/", English at "/en/": the language is in the address, so no cookie is needed.
+urlpatterns += i18n_patterns(
+    path("", include("sportello.public.urls")),
+    prefix_default_language=False,
+)
