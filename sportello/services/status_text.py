@@ -1,4 +1,4 @@
-"""The desk's state in words: "Aperto ora · chiude alle 18:00", "Chiuso · riapre lunedì alle 9:30"."""
+"""The desk's state in words, e.g. "Aperto ora · chiude alle 18:00"."""
 
 import datetime
 
