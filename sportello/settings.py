@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -92,7 +91,8 @@ LOGIN_URL = "admin:login"
 
 # Italian first, English second; Europe/Rome everywhere a person reads a time.
 LANGUAGE_CODE = "it"
-LANGUAGES = [("it", _("Italiano")), ("en", _("English"))]
+# Each language named in itself, as the switcher shows it.
+LANGUAGES = [("it", "Italiano"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "sportello" / "locale"]
 TIME_ZONE = "Europe/Rome"
 USE_I18N = True

@@ -21,7 +21,10 @@ class PageFeedbackForm(forms.ModelForm):
         choices=RATINGS,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Scegli un voto da 1 a 5 stelle.")},
+        error_messages={
+            "required": _("Scegli un voto da 1 a 5 stelle."),
+            "invalid_choice": _("Scegli un voto da 1 a 5 stelle."),
+        },
     )
     reason = forms.ChoiceField(
         label=_("Che cosa ha contato di più nel tuo voto?"), choices=REASONS, required=False

@@ -11,6 +11,7 @@ from sportello.public.forms import PageFeedbackForm
 from sportello.public.models import LegalPage
 from sportello.services import queries as catalogue
 from sportello.services import status_text
+from sportello.services.models import Organisation
 
 
 def _status_context() -> dict[str, object]:
@@ -26,7 +27,7 @@ def _status_context() -> dict[str, object]:
 def service_page(request: HttpRequest) -> HttpResponse:
     services = catalogue.active_services()
     context = _status_context()
-    organisation = context["status"].organisation  # type: ignore[attr-defined]
+    organisation: Organisation = context["status"].organisation  # type: ignore[attr-defined]
     return render(
         request,
         "public/service_page.html",
@@ -37,9 +38,15 @@ def service_page(request: HttpRequest) -> HttpResponse:
             "target_groups": catalogue.target_groups(),
             "programmes": catalogue.running_programmes(),
             "hours": catalogue.weekly_hours_summary(organisation),
+            "patron_day": _patron_day_label(organisation),
             "feedback_form": PageFeedbackForm(initial={"page": request.path}),
         },
     )
+
+
+def _patron_day_label(organisation: Organisation) -> str | None:
+    day = catalogue.patron_day(organisation)
+    return status_text.day_and_month(day) if day else None
 
 
 @require_GET

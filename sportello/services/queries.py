@@ -21,6 +21,11 @@ from sportello.services.models import (
 from sportello.services.opening_calendar import DayOverride, Interval, OpeningCalendar
 
 
+def now() -> datetime.datetime:
+    """The current instant; the one seam tests and demos use to look at another moment."""
+    return timezone.now()
+
+
 def current_organisation() -> Organisation:
     """The body running this installation (one per deployment); installed by the catalogue."""
     organisation = (
@@ -53,7 +58,7 @@ def opening_calendar(organisation: Organisation | None = None) -> OpeningCalenda
     for hours in organisation.weekly_hours.all():
         weekly.setdefault(hours.weekday, []).append(Interval(hours.opens, hours.closes))
     # Only exceptions from a year back matter to any query about now or the future.
-    since = timezone.localdate() - datetime.timedelta(days=366)
+    since = timezone.localdate(now()) - datetime.timedelta(days=366)
     overrides = [
         DayOverride(
             day=exception.day,
@@ -94,7 +99,7 @@ def desk_status(at: datetime.datetime | None = None) -> DeskStatus:
     organisation = current_organisation()
     calendar = opening_calendar(organisation)
     tz = zoneinfo.ZoneInfo(organisation.timezone)
-    at = (at or timezone.now()).astimezone(tz)
+    at = (at or now()).astimezone(tz)
     is_open = calendar.is_open(at)
     return DeskStatus(
         at=at,
@@ -115,17 +120,18 @@ def target_groups() -> list[TargetGroup]:
 
 
 def running_programmes(day: datetime.date | None = None) -> list[EmergencyProgramme]:
-    return list(EmergencyProgramme.objects.running_on(day or timezone.localdate()))
+    return list(EmergencyProgramme.objects.running_on(day or timezone.localdate(now())))
 
 
 def weekly_hours_summary(organisation: Organisation) -> list[tuple[str, list[str]]]:
-    """Consecutive weekdays with the same hours folded: [("lunedì–sabato", ["9:30–18:00"])]."""
-    by_day: dict[int, list[str]] = {}
+    """Consecutive weekdays with the same hours folded: [("lunedì–sabato", ["9:30–18:00"]),
+    ("domenica", [])]; an empty list is a day the desk is closed every week."""
+    by_day: dict[int, list[str]] = {day: [] for day in Weekday.values}
     for hours in organisation.weekly_hours.all():
-        by_day.setdefault(hours.weekday, []).append(f"{_clock(hours.opens)}–{_clock(hours.closes)}")
+        by_day[hours.weekday].append(f"{_clock(hours.opens)}–{_clock(hours.closes)}")
     runs: list[tuple[int, int, list[str]]] = []
     for day in sorted(by_day):
-        if runs and runs[-1][1] == day - 1 and runs[-1][2] == by_day[day]:
+        if runs and runs[-1][2] == by_day[day]:
             runs[-1] = (runs[-1][0], day, runs[-1][2])
         else:
             runs.append((day, day, by_day[day]))
@@ -134,6 +140,16 @@ def weekly_hours_summary(organisation: Organisation) -> list[tuple[str, list[str
         (str(labels[first]) if first == last else f"{labels[first]}–{labels[last]}", intervals)
         for first, last, intervals in runs
     ]
+
+
+def patron_day(organisation: Organisation) -> datetime.date | None:
+    """The patron day as a date to print day and month ("7 dicembre"); the year means nothing.
+
+    A leap year, so that a patron on 29 February can still be named.
+    """
+    if not (organisation.patron_day_month and organisation.patron_day_day):
+        return None
+    return datetime.date(2024, organisation.patron_day_month, organisation.patron_day_day)
 
 
 def _clock(value: datetime.time) -> str:

@@ -3,6 +3,7 @@
 import datetime
 
 from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sportello.services.queries import DeskStatus
@@ -20,10 +21,20 @@ def when(moment: datetime.datetime, now: datetime.datetime) -> str:
     if days == 1:
         return _("domani alle %(time)s") % {"time": clock(moment)}
     if days < 7:
-        weekday = formats.date_format(moment, "l").lower()
+        weekday = _in_sentence(formats.date_format(moment, "l"))
         return _("%(weekday)s alle %(time)s") % {"weekday": weekday, "time": clock(moment)}
-    day = formats.date_format(moment, "l j F").lower()
+    day = _in_sentence(formats.date_format(moment, "l j F"))
     return _("%(day)s alle %(time)s") % {"day": day, "time": clock(moment)}
+
+
+def day_and_month(day: datetime.date) -> str:
+    """ "7 dicembre" in Italian, "7 December" in English."""
+    return _in_sentence(formats.date_format(day, "j F"))
+
+
+def _in_sentence(name: str) -> str:
+    # Italian writes day and month names in lower case mid-sentence; English capitalises them.
+    return name.lower() if (get_language() or "it").startswith("it") else name
 
 
 def headline(status: DeskStatus) -> str:

@@ -297,11 +297,51 @@ def test_intervals_made_to_touch_by_the_spring_gap_are_merged() -> None:
     assert cal.next_opening(utc(2026, 3, 29, 0, 30)) == rome(2026, 3, 30, 9, 30)
 
 
-def test_ambiguous_hours_use_the_first_occurrence() -> None:
-    cal = night_calendar(date(2026, 10, 25), Interval(time(2, 30), time(2, 45)))
+def test_interval_swallowed_by_a_stretched_one_is_merged() -> None:
+    # 01:00-02:30 becomes 00:00Z-01:30Z, which contains 03:00-03:15 (01:00Z-01:15Z).
+    cal = night_calendar(
+        date(2026, 3, 29), Interval(time(1), time(2, 30)), Interval(time(3), time(3, 15))
+    )
+    pieces = cal.open_intervals(rome(2026, 3, 29), rome(2026, 3, 30))
+    assert pieces == [(utc(2026, 3, 29, 0), utc(2026, 3, 29, 1, 30))]
+    assert cal.working_time(rome(2026, 3, 29), rome(2026, 3, 30)) == timedelta(minutes=90)
+
+
+@pytest.mark.parametrize("fold", [0, 1])
+def test_ambiguous_hours_use_the_first_occurrence(fold: int) -> None:
+    hours = Interval(time(2, 30, fold=fold), time(2, 45, fold=fold))
+    cal = night_calendar(date(2026, 10, 25), hours)
     assert cal.is_open(utc(2026, 10, 25, 0, 35))  # 02:35+02:00
     assert not cal.is_open(utc(2026, 10, 25, 1, 35))  # 02:35+01:00
     assert cal.working_time(rome(2026, 10, 25), rome(2026, 10, 26)) == timedelta(minutes=15)
+
+
+def test_hours_of_a_day_the_time_zone_skipped_land_on_the_next_day() -> None:
+    # Samoa jumped from 29 to 31 December 2011: like a DST gap, but a whole day wide, so the
+    # kernel has to look at the day before the local date of the query.
+    apia = ZoneInfo("Pacific/Apia")
+    skipped = DayOverride(date(2011, 12, 30), (Interval(time(9, 30), time(12)),))
+    after = DayOverride(date(2011, 12, 31), (Interval(time(11), time(18)),))
+    cal = OpeningCalendar(timezone=apia, weekly={}, overrides=[skipped, after])
+    assert cal.closes_at(datetime(2011, 12, 31, 9, 45, tzinfo=apia)) == datetime(
+        2011, 12, 31, 18, tzinfo=apia
+    )
+    assert cal.next_opening(datetime(2011, 12, 31, 9, tzinfo=apia)) == datetime(
+        2011, 12, 31, 9, 30, tzinfo=apia
+    )
+    day = datetime(2011, 12, 31, tzinfo=apia)
+    assert cal.working_time(day, day + timedelta(days=1)) == timedelta(hours=8, minutes=30)
+
+
+def test_range_queries_look_ahead_where_the_local_date_runs_backwards() -> None:
+    # Alaska went from 19 back to 18 October 1867: on the repeated 18th the desk is inside
+    # the (stretched) hours of the 19th, so a range on the 18th must look at the next day.
+    juneau = ZoneInfo("America/Juneau")
+    cal = OpeningCalendar(timezone=juneau, weekly={day: (HOURS,) for day in range(7)})
+    start = utc(1867, 10, 19, 4, 57, 41)  # 18 October, 20:00, second time round
+    assert start.astimezone(juneau).date() == date(1867, 10, 18)
+    assert cal.is_open(start)
+    assert cal.working_time(start, start + timedelta(hours=2)) == timedelta(hours=2)
 
 
 # --- working time ----------------------------------------------------------------------------
@@ -434,6 +474,13 @@ def test_override_shortens_a_day() -> None:
     assert not cal.is_open(rome(2026, 12, 24, 13))
     assert cal.closure_reason(date(2026, 12, 24)) is None
     assert cal.working_minutes(rome(2026, 12, 24), rome(2026, 12, 25)) == 210
+
+
+def test_override_intervals_are_stored_as_a_tuple() -> None:
+    from_list = DayOverride(date(2026, 3, 11), [HOURS])  # type: ignore[arg-type]
+    assert from_list.intervals == (HOURS,)
+    assert from_list == DayOverride(date(2026, 3, 11), (HOURS,))
+    assert hash(from_list) == hash(DayOverride(date(2026, 3, 11), (HOURS,)))
 
 
 def test_duplicate_overrides_are_rejected() -> None:

@@ -1,0 +1,36 @@
+"""Fixtures shared by every app's tests (registered as a pytest plugin in conftest.py)."""
+
+import datetime
+import json
+import zoneinfo
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+ROME = zoneinfo.ZoneInfo("Europe/Rome")
+MILAN_CATALOGUE = Path(__file__).resolve().parent / "services" / "catalogues" / "milano.json"
+
+
+def rome(*args: int) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=ROME)  # type: ignore[misc]
+
+
+@pytest.fixture
+def milan(db: None) -> None:
+    """Milan's catalogue, as the data migration installs it (re-installed after a flush)."""
+    from sportello.services.catalogue_loader import install_catalogue
+
+    install_catalogue(json.loads(MILAN_CATALOGUE.read_text(encoding="utf-8")), apps.get_model)
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime.datetime], None]]:
+    """Make the desk believe it is another instant (the server side of the public pages)."""
+    from sportello.services import queries
+
+    def freeze(moment: datetime.datetime) -> None:
+        monkeypatch.setattr(queries, "now", lambda: moment)
+
+    yield freeze
