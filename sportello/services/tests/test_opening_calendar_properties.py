@@ -248,3 +248,38 @@ def test_random_schedules_keep_the_invariants(
             assert any(iv.opens <= probe < iv.closes for iv in merged) == any(
                 iv.opens <= probe < iv.closes for iv in raw
             )
+
+
+# --- the DST nights themselves ---------------------------------------------------------------
+
+DST_NIGHTS = [date(2026, 3, 29), date(2026, 10, 25)]
+# A quarter-hour grid over the small hours hits the gap, the repeated hour and their edges often.
+NIGHT_GRID = [time(hour, minute) for hour in range(6) for minute in (0, 15, 30, 45)]
+night_interval = (
+    st.tuples(st.sampled_from(NIGHT_GRID), st.sampled_from(NIGHT_GRID))
+    .filter(lambda p: p[0] != p[1])
+    .map(lambda p: Interval(min(p), max(p)))
+)
+
+
+@st.composite
+def night_instants(draw: st.DrawFn, day: date) -> datetime:
+    wall = draw(st.sampled_from(NIGHT_GRID)).replace(fold=draw(st.integers(0, 1)))
+    nudge = draw(st.sampled_from([-US, ZERO, US]))
+    return datetime.combine(day, wall, tzinfo=ROME).astimezone(UTC) + nudge
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(DST_NIGHTS).flatmap(lambda d: st.tuples(st.just(d), night_instants(d))),
+    st.lists(night_interval, min_size=1, max_size=3),
+)
+def test_dst_nights_keep_the_invariants(
+    day_and_instant: tuple[date, datetime], hours: list[Interval]
+) -> None:
+    day, t = day_and_instant
+    cal = OpeningCalendar(timezone=ROME, weekly={}, overrides=[DayOverride(day, tuple(hours))])
+    check_instant(cal, t)
+    midnight = datetime.combine(day, time.min, tzinfo=ROME).astimezone(UTC)
+    check_range(cal, midnight, midnight + timedelta(days=1))
+    check_range(cal, t, t + timedelta(hours=3))

@@ -1,0 +1,83 @@
+"""Roles are groups with exactly their permissions; demo staff only when the demo asks for it."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from sportello.accounts.models import ProfessionalProfile, User
+from sportello.accounts.roles import ADMIN_ROLES, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_role_is_a_group():
+    assert set(Group.objects.values_list("name", flat=True)) >= {role.value for role in Role}
+
+
+def test_the_coordinator_edits_the_catalogue_but_the_switchboard_does_not():
+    coordinator = Group.objects.get(name="coordinator")
+    codenames = set(coordinator.permissions.values_list("codename", flat=True))
+    assert {"change_service", "add_calendarexception", "change_emergencyprogramme"} <= codenames
+    assert not Group.objects.get(name="switchboard").permissions.exists()
+    assert "change_service" not in set(
+        Group.objects.get(name="management").permissions.values_list("codename", flat=True)
+    )
+
+
+def _staff(role: Role) -> User:
+    user = User.objects.create_user(
+        username=role.value, password="a-long-test-password", is_staff=role in ADMIN_ROLES
+    )
+    user.groups.add(Group.objects.get(name=role.value))
+    return user
+
+
+ADMIN_PAGES = {
+    "/admin/services/service/": {Role.COORDINATOR},
+    "/admin/services/calendarexception/add/": {Role.COORDINATOR},
+    "/admin/services/organisation/1/change/": {Role.COORDINATOR},
+    "/admin/public/legalpage/": {Role.COORDINATOR, Role.DPO},
+    "/admin/public/pagefeedback/": {Role.COORDINATOR, Role.MANAGEMENT},
+    "/admin/accounts/user/": set(),
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("url", list(ADMIN_PAGES))
+def test_back_office_pages_for_every_role(client, milan, role, url):
+    from sportello.services.models import Organisation
+
+    assert Organisation.objects.filter(pk=1).exists()
+    client.force_login(_staff(role))
+    response = client.get(url)
+    allowed = role in ADMIN_PAGES[url]
+    assert (response.status_code == 200) is allowed, (role, url, response.status_code)
+
+
+def test_demo_staff_needs_the_demo_flag(settings):
+    settings.SPORTELLO_DEMO = False
+    with pytest.raises(CommandError, match="SPORTELLO_DEMO=1"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_demo_staff_one_per_role_and_a_second_run_keeps_them(settings, milan, capsys):
+    settings.SPORTELLO_DEMO = True
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "psicologa" in out and "demo-psicologa-2026" in out
+    users = {user.username: user.roles for user in User.objects.all()}
+    assert users == {
+        "centralino": [Role.SWITCHBOARD],
+        "psicologa": [Role.PROFESSIONAL],
+        "coordinatore": [Role.COORDINATOR],
+        "dpo": [Role.DPO],
+        "direzione": [Role.MANAGEMENT],
+    }
+    profile = ProfessionalProfile.objects.get(user__username="psicologa")
+    assert list(profile.services.values_list("code", flat=True)) == ["emergency"]
+    User.objects.filter(username="psicologa").update(first_name="Changed")
+    call_command("seed_demo")
+    assert User.objects.count() == 5
+    assert User.objects.get(username="psicologa").first_name == "Changed"
+    assert User.objects.get(username="psicologa").check_password("demo-psicologa-2026")
