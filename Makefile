@@ -3,7 +3,6 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export DJANGO_SETTINGS_MODULE := sportello.settings
 
 .PHONY: demo test test-postgres test-browser lint format lock vendor messages clean
 
