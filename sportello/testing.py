@@ -19,10 +19,15 @@ def rome(*args: int) -> datetime.datetime:
 
 @pytest.fixture
 def milan(db: None) -> None:
-    """Milan's catalogue, as the data migration installs it (re-installed after a flush)."""
+    """The data the migrations install (Milan's catalogue, legal pages, professions), installed
+    again so that a test after a transactional test's flush still finds it."""
+    from sportello.accounts.starting_lists import install_professions_and_languages
+    from sportello.public.legal_texts import install_legal_pages
     from sportello.services.catalogue_loader import install_catalogue
 
     install_catalogue(json.loads(MILAN_CATALOGUE.read_text(encoding="utf-8")), apps.get_model)
+    install_legal_pages(apps.get_model)
+    install_professions_and_languages(apps.get_model)
 
 
 @pytest.fixture

@@ -180,6 +180,8 @@ class OpeningCalendar:
         return datetime.combine(day, wall.replace(fold=0), tzinfo=self._tz).astimezone(UTC)
 
     def _day_periods(self, day: date) -> list[Period]:
+        # intervals_on has merged the wall-clock hours already, so on a DST night the result
+        # depends only on which wall-clock times are open, not on how they were split up.
         periods = []
         for interval in self.intervals_on(day):
             start, end = self._instant(day, interval.opens), self._instant(day, interval.closes)

@@ -7,11 +7,11 @@ from tests.browser.conftest import axe_violations, screenshot
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
-def test_banner_open_in_italian(page, live_server, frozen_now):
+def test_banner_open_in_italian(page, live_server, milan, frozen_now):
     frozen_now(rome(2026, 11, 25, 11, 0))
     page.goto(live_server.url + "/")
     assert page.get_by_test_id("status-headline").inner_text() == "Aperto ora"
@@ -24,7 +24,7 @@ def test_banner_open_in_italian(page, live_server, frozen_now):
     screenshot(page, "service-it-open")
 
 
-def test_banner_closed_in_english(page, live_server, frozen_now):
+def test_banner_closed_in_english(page, live_server, milan, frozen_now):
     frozen_now(rome(2026, 11, 28, 18, 30))
     page.goto(live_server.url + "/en/")
     assert page.get_by_test_id("status-headline").inner_text() == "Closed"
@@ -36,7 +36,7 @@ def test_banner_closed_in_english(page, live_server, frozen_now):
     screenshot(page, "service-en-closed")
 
 
-def test_the_language_switcher_goes_to_english_and_back(page, live_server, frozen_now):
+def test_the_language_switcher_goes_to_english_and_back(page, live_server, milan, frozen_now):
     frozen_now(rome(2026, 11, 25, 11, 0))
     page.goto(live_server.url + "/privacy/")
     page.locator('a[hreflang="en"]').click()
@@ -46,7 +46,7 @@ def test_the_language_switcher_goes_to_english_and_back(page, live_server, froze
     page.wait_for_url(live_server.url + "/privacy/")
 
 
-def test_keyboard_only(page, live_server, frozen_now):
+def test_keyboard_only(page, live_server, milan, frozen_now):
     frozen_now(rome(2026, 11, 25, 11, 0))
     page.goto(live_server.url + "/")
     page.keyboard.press("Tab")
@@ -100,7 +100,7 @@ def test_keyboard_only(page, live_server, frozen_now):
         "/note-legali/",
     ],
 )
-def test_axe_finds_no_wcag_a_or_aa_violation(page, live_server, frozen_now, path):
+def test_axe_finds_no_wcag_a_or_aa_violation(page, live_server, milan, frozen_now, path):
     frozen_now(rome(2026, 11, 28, 18, 30))
     page.goto(live_server.url + path)
     assert axe_violations(page) == []
@@ -108,7 +108,7 @@ def test_axe_finds_no_wcag_a_or_aa_violation(page, live_server, frozen_now, path
     screenshot(page, f"axe-{name}")
 
 
-def test_a_narrow_screen_has_no_horizontal_scroll(browser, live_server, frozen_now):
+def test_a_narrow_screen_has_no_horizontal_scroll(browser, live_server, milan, frozen_now):
     frozen_now(rome(2026, 11, 25, 11, 0))
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="it-IT")
     phone = context.new_page()

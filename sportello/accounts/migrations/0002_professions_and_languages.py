@@ -1,38 +1,10 @@
 from django.db import migrations
 
-PROFESSIONS = [
-    ("clinical_psychologist", "Psicologo clinico", "Clinical psychologist"),
-    ("psychotherapist", "Psicoterapeuta", "Psychotherapist"),
-    ("psychotraumatologist", "Psicotraumatologo", "Psychotraumatologist"),
-    ("criminologist", "Criminologo", "Criminologist"),
-    ("lawyer", "Avvocato", "Lawyer"),
-    ("mediator", "Mediatore", "Mediator"),
-    ("social_worker", "Assistente sociale", "Social worker"),
-]
-
-LANGUAGES = [
-    ("it", "Italiano", "Italian"),
-    ("en", "Inglese", "English"),
-    ("fr", "Francese", "French"),
-    ("es", "Spagnolo", "Spanish"),
-    ("de", "Tedesco", "German"),
-    ("ar", "Arabo", "Arabic"),
-    ("zh", "Cinese", "Chinese"),
-    ("ro", "Rumeno", "Romanian"),
-    ("uk", "Ucraino", "Ukrainian"),
-    ("ru", "Russo", "Russian"),
-    ("sq", "Albanese", "Albanian"),
-    ("tl", "Tagalog", "Tagalog"),
-]
-
 
 def install(apps, schema_editor):
-    for model_name, rows in (("Profession", PROFESSIONS), ("Language", LANGUAGES)):
-        model = apps.get_model("accounts", model_name)
-        for code, name_it, name_en in rows:
-            model.objects.update_or_create(
-                code=code, defaults={"name_it": name_it, "name_en": name_en}
-            )
+    from sportello.accounts.starting_lists import install_professions_and_languages
+
+    install_professions_and_languages(apps.get_model)
 
 
 class Migration(migrations.Migration):

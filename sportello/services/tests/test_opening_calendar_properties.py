@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -124,6 +125,18 @@ def check_range(cal: OpeningCalendar, a: datetime, b: datetime) -> None:
         previous_end = e
 
 
+def check_wall_merge(
+    raw: tuple[Interval, ...], merged: tuple[Interval, ...], probes: list[time]
+) -> None:
+    """Merging only tidies the hours: sorted, apart, and the same wall-clock times open."""
+    for before, after in pairwise(merged):
+        assert before.closes < after.opens
+    for probe in [*probes, *(iv.opens for iv in raw), *(iv.closes for iv in raw)]:
+        assert any(iv.opens <= probe < iv.closes for iv in merged) == any(
+            iv.opens <= probe < iv.closes for iv in raw
+        )
+
+
 # --- the production calendar -----------------------------------------------------------------
 
 
@@ -241,13 +254,7 @@ def test_random_schedules_keep_the_invariants(
         assert cal.is_open(t) == model
     local_day = t.astimezone(ROME).date()
     if local_day in expected:
-        raw = expected[local_day]
-        merged = cal.intervals_on(local_day)
-        # Merging only tidies the hours: the same wall-clock instants stay open.
-        for probe in [*EDGE_TIMES, *(iv.opens for iv in raw), *(iv.closes for iv in raw)]:
-            assert any(iv.opens <= probe < iv.closes for iv in merged) == any(
-                iv.opens <= probe < iv.closes for iv in raw
-            )
+        check_wall_merge(expected[local_day], cal.intervals_on(local_day), EDGE_TIMES)
 
 
 # --- the DST nights themselves ---------------------------------------------------------------
@@ -292,3 +299,24 @@ def test_dst_nights_keep_the_invariants(
     midnight = datetime.combine(day, time.min, tzinfo=ROME).astimezone(UTC)
     check_range(cal, midnight, midnight + timedelta(days=1))
     check_range(cal, t, t + timedelta(hours=3))
+
+    # The invariants above hold for any self-consistent answer; this model pins the answer.
+    # Hours are merged as wall-clock times first, so how they were split cannot matter.
+    merged = cal.intervals_on(day)
+    check_wall_merge(hours, merged, NIGHT_GRID)
+    real = [(real_instant(day, iv.opens), real_instant(day, iv.closes)) for iv in merged]
+    real = [(s, e) for s, e in real if s < e]
+    assert cal.is_open(t) == any(s <= t < e for s, e in real)
+    assert cal.working_time(midnight, midnight + timedelta(days=1)) == union_length(real)
+
+
+def real_instant(day: date, wall: time) -> datetime:
+    return datetime.combine(day, wall, tzinfo=ROME).astimezone(UTC)
+
+
+def union_length(pieces: list[tuple[datetime, datetime]]) -> timedelta:
+    total, reach = ZERO, datetime.min.replace(tzinfo=UTC)
+    for s, e in sorted(pieces):
+        total += max(ZERO, e - max(s, reach))
+        reach = max(reach, e)
+    return total
