@@ -191,35 +191,34 @@ class OpeningCalendar:
         return sorted(periods)
 
     def _periods(self, first: date, last: date) -> Iterator[Period]:
-        """UTC open periods of the days ``first..last``, merged when they touch or overlap."""
-        pending: Period | None = None
+        """UTC open periods of the days ``first..last``, in order, merged when they touch."""
+        buffer: list[Period] = []  # sorted and disjoint; the tail may still grow
         day = first
         while day <= last:
-            for start, end in self._day_periods(day):
-                if pending is None:
-                    pending = (start, end)
-                elif start <= pending[1]:
-                    # Merging is needed even for tidy wall-clock hours: a DST gap can stretch
-                    # one interval into the next.
-                    pending = (pending[0], max(pending[1], end))
+            merged: list[Period] = []
+            for start, end in sorted(buffer + self._day_periods(day)):
+                # Merging is needed even for tidy wall-clock hours: a DST gap can stretch one
+                # interval into the next, and a skipped day (Samoa, 2011) shifts whole days.
+                if merged and start <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], end))
                 else:
-                    yield pending
-                    pending = (start, end)
+                    merged.append((start, end))
             day += _ONE_DAY
-            # Later days cannot reach back before their own midnight, so release the period now
-            # rather than scanning the whole horizon just to learn that it is complete.
-            if pending is not None and pending[1] < self._instant(day, time.min):
-                yield pending
-                pending = None
-        if pending is not None:
-            yield pending
+            # fold=0 reads a wall time at its earliest instant, so no later day has hours before
+            # its own midnight: what ends earlier is final, and is released without scanning on.
+            cutoff = self._instant(day, time.min)
+            while merged and merged[0][1] < cutoff:
+                yield merged.pop(0)
+            buffer = merged
+        yield from buffer
 
     def _clip(self, start: datetime, end: datetime) -> list[Period]:
         lo, hi = self._utc(start), self._utc(end)
         if hi < lo:
             raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
         clipped = []
-        # One day of margin each side: a DST shift can move an interval across local midnight.
+        # A day of margin each side: a zone change can move hours across local midnight (Samoa
+        # skipped 30 December 2011, Alaska lived 18 October 1867 twice).
         for s, e in self._periods(self._local_date(lo) - _ONE_DAY, self._local_date(hi) + _ONE_DAY):
             if s >= hi:
                 break

@@ -333,6 +333,19 @@ def test_hours_of_a_day_the_time_zone_skipped_land_on_the_next_day() -> None:
     assert cal.working_time(day, day + timedelta(days=1)) == timedelta(hours=8, minutes=30)
 
 
+def test_hours_of_a_skipped_day_are_kept_in_order_with_the_next_day() -> None:
+    apia = ZoneInfo("Pacific/Apia")
+    late = DayOverride(date(2011, 12, 30), (Interval(time(11), time(12)),))  # lands on the 31st
+    early = DayOverride(date(2011, 12, 31), (Interval(time(9, 30), time(10)),))
+    cal = OpeningCalendar(timezone=apia, weekly={}, overrides=[late, early])
+    day = datetime(2011, 12, 31, tzinfo=apia)
+    assert cal.open_intervals(day, day + timedelta(days=1)) == [
+        (datetime(2011, 12, 31, 9, 30, tzinfo=apia), datetime(2011, 12, 31, 10, tzinfo=apia)),
+        (datetime(2011, 12, 31, 11, tzinfo=apia), datetime(2011, 12, 31, 12, tzinfo=apia)),
+    ]
+    assert cal.next_opening(day) == datetime(2011, 12, 31, 9, 30, tzinfo=apia)
+
+
 def test_range_queries_look_ahead_where_the_local_date_runs_backwards() -> None:
     # Alaska went from 19 back to 18 October 1867: on the repeated 18th the desk is inside
     # the (stretched) hours of the 19th, so a range on the 18th must look at the next day.

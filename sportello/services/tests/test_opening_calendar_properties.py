@@ -16,12 +16,25 @@ ROME = ZoneInfo("Europe/Rome")
 US = timedelta(microseconds=1)
 ZERO = timedelta(0)
 
+ITALY_MI = holidays.Italy(subdiv="MI")
 PRODUCTION = OpeningCalendar(
     timezone=ROME,
     weekly={weekday: (Interval(time(9, 30), time(18)),) for weekday in range(6)},
-    holidays=holidays.Italy(subdiv="MI"),
+    holidays=ITALY_MI,
     patron_days=[(12, 7, "Sant'Ambrogio")],
 )
+
+
+def production_model_is_open(t: datetime) -> bool:
+    local = t.astimezone(ROME)
+    day = local.date()
+    return (
+        day.weekday() < 6
+        and time(9, 30) <= local.time() < time(18)
+        and day not in ITALY_MI
+        and (day.month, day.day) != (12, 7)
+    )
+
 
 PROPERTY = settings(max_examples=200, deadline=None)
 
@@ -144,6 +157,7 @@ def check_wall_merge(
 @given(instants)
 def test_instant_queries_agree(t: datetime) -> None:
     check_instant(PRODUCTION, t)
+    assert PRODUCTION.is_open(t) == production_model_is_open(t)
     # The desk opens every week, so there is always a next opening within the horizon.
     assert PRODUCTION.next_opening(t) is not None
 
