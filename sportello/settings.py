@@ -166,6 +166,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
-
-# Admin URL fields assume https:// when the scheme is left out (the Django 6 default).
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models as db_models
 
 from sportello.services import models
 
@@ -17,6 +18,8 @@ class WeeklyHoursInline(admin.TabularInline):
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name_it", "switchboard_number", "holiday_subdivision", "patron_saint_it"]
     inlines = [EmergencyNumberInline, WeeklyHoursInline]
+    # A website typed without scheme is taken as https:// (Django 6's default).
+    formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(models.CalendarException)
