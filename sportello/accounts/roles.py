@@ -73,16 +73,14 @@ def sync_role_groups(sender: Any = None, **kwargs: Any) -> None:
     from django.contrib.auth.models import Group, Permission
 
     using = kwargs.get("using", "default")
+    # One query for every permission the roles name, not one per permission.
+    wanted = {name for names in ROLE_PERMISSIONS.values() for name in names}
+    by_name = {
+        f"{permission.content_type.app_label}.{permission.codename}": permission
+        for permission in Permission.objects.using(using)
+        .select_related("content_type")
+        .filter(content_type__app_label__in={name.split(".")[0] for name in wanted})
+    }
     for role, names in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.using(using).get_or_create(name=role.value)
-        wanted = []
-        for name in names:
-            app_label, codename = name.split(".")
-            permission = (
-                Permission.objects.using(using)
-                .filter(content_type__app_label=app_label, codename=codename)
-                .first()
-            )
-            if permission is not None:
-                wanted.append(permission)
-        group.permissions.set(wanted)
+        group.permissions.set([by_name[name] for name in names if name in by_name])

@@ -1,3 +1,4 @@
+import datetime
 import zoneinfo
 
 from django.utils.timezone import localtime
@@ -9,6 +10,10 @@ from rest_framework.views import APIView
 
 from sportello.services.queries import desk_status
 from sportello.services.serializers import DeskStatusSerializer, StatusQuerySerializer
+
+
+def _instant(value: datetime.datetime | None, tz: zoneinfo.ZoneInfo) -> str | None:
+    return None if value is None else localtime(value, tz).isoformat()
 
 
 class DeskStatusView(APIView):
@@ -27,16 +32,12 @@ class DeskStatusView(APIView):
         query.is_valid(raise_exception=True)
         status = desk_status(query.validated_data.get("at"))
         tz = zoneinfo.ZoneInfo(status.organisation.timezone)
-
-        def instant(value):  # type: ignore[no-untyped-def]
-            return None if value is None else localtime(value, tz).isoformat()
-
         return Response(
             {
                 "open": status.is_open,
-                "at": instant(status.at),
-                "closes_at": instant(status.closes_at),
-                "next_opening": instant(status.next_opening),
+                "at": _instant(status.at, tz),
+                "closes_at": _instant(status.closes_at, tz),
+                "next_opening": _instant(status.next_opening, tz),
                 "phone": status.organisation.switchboard_number,
                 "emergency_numbers": [
                     {"number": emergency.number, "label": emergency.label}

@@ -29,8 +29,10 @@ def now() -> datetime.datetime:
 def current_organisation() -> Organisation:
     """The body running this installation (one per deployment); installed by the catalogue."""
     organisation = (
+        # The page reads the hours twice (calendar, summary): fetch them once with the numbers.
         Organisation.objects.prefetch_related(
-            Prefetch("emergency_numbers", queryset=EmergencyNumber.objects.order_by("position"))
+            Prefetch("emergency_numbers", queryset=EmergencyNumber.objects.order_by("position")),
+            "weekly_hours",
         )
         .order_by("pk")
         .first()
