@@ -39,3 +39,12 @@ def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime.d
         monkeypatch.setattr(queries, "now", lambda: moment)
 
     yield freeze
+
+
+@pytest.fixture(autouse=True)
+def italian_by_default() -> Iterator[None]:
+    """Each test starts in the site's default language, whatever a previous request activated."""
+    from django.utils import translation
+
+    with translation.override("it"):
+        yield
