@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "sportello.services",
     "sportello.public",
     "sportello.api",
+    "sportello.intake",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rate limits and other short-lived counters must be shared by every web process: a file cache
+# under var/ on one machine, Redis (CACHE_URL=redis://127.0.0.1:6379/1) when there are several.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}")}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -90,7 +95,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "staff-login"
+LOGIN_REDIRECT_URL = "staff-home"
 
 # Italian first, English second; Europe/Rome everywhere a person reads a time.
 LANGUAGE_CODE = "it"
@@ -156,6 +162,37 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Personal data at rest (callers' numbers, reasons, API secrets) is encrypted with Fernet.
+# SPORTELLO_ENCRYPTION_KEYS: comma-separated Fernet keys; the first encrypts, all decrypt, so a
+# key is rotated by putting a new one first (`manage.py rotate_encryption` re-encrypts the rows).
+# SPORTELLO_LOOKUP_KEY: the key of the keyed hashes that recognise a repeat caller without
+# keeping the number in clear; changing it forgets who called before.
+# DEBUG runs derive both from the secret key; production must set them.
+SPORTELLO_ENCRYPTION_KEYS = env.list(
+    "SPORTELLO_ENCRYPTION_KEYS", default=[] if DEBUG else environ.Env.NOTSET
+)
+SPORTELLO_LOOKUP_KEY = env.str("SPORTELLO_LOOKUP_KEY", default="" if DEBUG else environ.Env.NOTSET)
+
+# The contact centre.
+# A callback that fails this many times is closed as unreachable and shown to the coordinators.
+SPORTELLO_MAX_CALLBACK_ATTEMPTS = env.int("SPORTELLO_MAX_CALLBACK_ATTEMPTS", default=3)
+# Working minutes between a failed callback attempt and the next one.
+SPORTELLO_CALLBACK_RETRY_MINUTES = env.int("SPORTELLO_CALLBACK_RETRY_MINUTES", default=30)
+# Target wait before a contact is taken: the queue turns amber at half of it and red beyond it.
+SPORTELLO_QUEUE_TARGET_MINUTES = env.int("SPORTELLO_QUEUE_TARGET_MINUTES", default=10)
+# Seconds between refreshes of the live queue page.
+SPORTELLO_QUEUE_REFRESH_SECONDS = env.int("SPORTELLO_QUEUE_REFRESH_SECONDS", default=5)
+# Signed webhook requests older or newer than this many seconds are refused (replays).
+SPORTELLO_SIGNATURE_MAX_AGE = env.int("SPORTELLO_SIGNATURE_MAX_AGE", default=300)
+# Rate limits (django-ratelimit syntax: count/period) on the public request forms, per address
+# and per telephone number, and on the API per client (DRF syntax).
+SPORTELLO_FORM_RATE_PER_ADDRESS = env.str("SPORTELLO_FORM_RATE_PER_ADDRESS", default="10/h")
+SPORTELLO_FORM_RATE_PER_NUMBER = env.str("SPORTELLO_FORM_RATE_PER_NUMBER", default="3/h")
+SPORTELLO_API_RATE = env.str("SPORTELLO_API_RATE", default="600/min")
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"api-client": SPORTELLO_API_RATE}
+# A public form sent back faster than this (seconds) was filled by a robot.
+SPORTELLO_FORM_MIN_SECONDS = env.int("SPORTELLO_FORM_MIN_SECONDS", default=3)
 
 # Whether `make demo` may create its demo staff (never in production).
 SPORTELLO_DEMO = env.bool("SPORTELLO_DEMO", default=False)

@@ -157,6 +157,24 @@ class OpeningCalendar:
     def working_minutes(self, start: datetime, end: datetime) -> float:
         return self.working_time(start, end) / _ONE_MINUTE
 
+    def after_working_time(self, start: datetime, amount: timedelta) -> datetime | None:
+        """The instant at which ``amount`` of open time has passed since ``start`` (a retry
+        "in 30 working minutes" at 17:50 lands at 9:50 of the next open day); ``None`` if the
+        calendar does not open enough within ``horizon_days``."""
+        if amount < timedelta():
+            raise ValueError(f"amount must not be negative, got {amount}")
+        instant = self._utc(start)
+        left = amount
+        today = self._local_date(instant)
+        for period_start, period_end in self._periods(today - _ONE_DAY, today + self._horizon):
+            if period_end <= instant:
+                continue
+            begin = max(period_start, instant)
+            if begin + left <= period_end:
+                return (begin + left).astimezone(self._tz)
+            left -= period_end - begin
+        return None
+
     # Internals --------------------------------------------------------------------------------
 
     def _holiday_name(self, day: date) -> str | None:

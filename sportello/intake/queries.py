@@ -1,0 +1,299 @@
+"""Reading contacts: the queue (head, page, summary), the contact sheet and who is on duty."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from sportello.accounts.models import User
+from sportello.accounts.roles import Role
+from sportello.intake import policies
+from sportello.intake.models import (
+    QUEUE_STATUSES,
+    CloseReason,
+    Contact,
+    DutyPresence,
+    Status,
+)
+from sportello.intake.queue_order import (
+    Priority,
+    QueueEntry,
+    RankedEntry,
+    Taker,
+    WaitLevel,
+    can_take,
+    rank,
+    wait_level,
+)
+from sportello.services import queries as catalogue
+from sportello.services.models import Service
+
+# The queue page lists this many contacts; the counts above it cover the whole queue.
+PAGE_LENGTH = 50
+
+
+def taker_for(user: User) -> Taker:
+    """What a professional may take: their services and competences; a coordinator anything."""
+    if policies.can_supervise(user):
+        return Taker(services=None, competences=frozenset())
+    profile = getattr(user, "professional_profile", None)
+    if profile is None:
+        return Taker(services=frozenset(), competences=frozenset())
+    return Taker(
+        services=frozenset(profile.services.values_list("code", flat=True)),
+        competences=frozenset(profile.competences.values_list("code", flat=True)),
+    )
+
+
+def _required_competences() -> dict[int, tuple[str, frozenset[str]]]:
+    """Each service's code and required competences, in one query."""
+    codes: dict[int, str] = {}
+    competences: dict[int, set[str]] = {}
+    for pk, code, competence in Service.objects.values_list(
+        "pk", "code", "required_competences__code"
+    ):
+        codes[pk] = code
+        competences.setdefault(pk, set())
+        if competence:
+            competences[pk].add(competence)
+    return {pk: (code, frozenset(competences[pk])) for pk, code in codes.items()}
+
+
+def can_take_service(taker: Taker, service: Service) -> bool:
+    code, competences = _required_competences()[service.pk]
+    return can_take(taker, _probe(code, competences))
+
+
+def _probe(code: str, competences: frozenset[str]) -> QueueEntry:
+    """A stand-in contact of a service: matching looks only at the service and competences."""
+    return QueueEntry(
+        contact_id=0, service=code, received_at=catalogue.now(), required_competences=competences
+    )
+
+
+def _takeable_service_ids(taker: Taker) -> list[int] | None:
+    if taker.services is None:
+        return None
+    at = catalogue.now()
+    return [
+        pk
+        for pk, (code, competences) in _required_competences().items()
+        if can_take(
+            taker,
+            QueueEntry(
+                contact_id=0, service=code, received_at=at, required_competences=competences
+            ),
+        )
+    ]
+
+
+def _due(at: datetime.datetime) -> Q:
+    return Q(status__in=QUEUE_STATUSES) & (
+        Q(callback_due_at__isnull=True) | Q(callback_due_at__lte=at)
+    )
+
+
+def _in_queue_order(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    """The SQL mirror of queue_order.rank: (priority, due since, id). A test holds the two equal."""
+    return contacts.annotate(
+        priority=Case(
+            When(danger_now=True, then=Value(int(Priority.DANGER_NOW))),
+            When(callback_due_at__isnull=False, then=Value(int(Priority.CALLBACK_DUE))),
+            default=Value(int(Priority.WAITING)),
+            output_field=IntegerField(),
+        ),
+        due_since=Coalesce("callback_due_at", "received_at"),
+    ).order_by("priority", "due_since", "pk")
+
+
+def queue_head(taker: Taker, at: datetime.datetime) -> QuerySet[Contact]:
+    """Due contacts this taker may take, first one first (the claim locks the first free one)."""
+    contacts = Contact.objects.filter(_due(at))
+    service_ids = _takeable_service_ids(taker)
+    if service_ids is not None:
+        contacts = contacts.filter(service_id__in=service_ids)
+    return _in_queue_order(contacts)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    contact: Contact
+    ranked: RankedEntry
+    level: WaitLevel
+    takeable: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    at: datetime.datetime
+    rows: list[QueueRow]
+    total: int
+    upcoming: list[Contact]
+    held: list[Contact]
+    unreachable: list[Contact]
+
+
+def _entry(contact: Contact, competences: frozenset[str]) -> QueueEntry:
+    return QueueEntry(
+        contact_id=contact.pk,
+        service=contact.service.code,
+        received_at=contact.received_at,
+        danger_now=contact.danger_now,
+        callback_due_at=contact.callback_due_at,
+        required_competences=competences,
+    )
+
+
+def queue_page(user: User, target_minutes: float) -> QueuePage:
+    """The live queue as a professional sees it; a fixed number of queries whatever its length."""
+    at = catalogue.now()
+    calendar = catalogue.opening_calendar()
+    required = _required_competences()
+    taker = taker_for(user)
+    due = _in_queue_order(Contact.objects.filter(_due(at)).select_related("service"))
+    head = list(due[:PAGE_LENGTH])
+    ranked = rank(
+        [_entry(contact, required[contact.service_id][1]) for contact in head], at, calendar
+    )
+    by_id = {contact.pk: contact for contact in head}
+    rows = [
+        QueueRow(
+            contact=by_id[item.entry.contact_id],
+            ranked=item,
+            level=wait_level(item.waited_minutes, target_minutes),
+            takeable=can_take(taker, item.entry),
+        )
+        for item in ranked
+    ]
+    upcoming = list(
+        Contact.objects.filter(status__in=QUEUE_STATUSES, callback_due_at__gt=at)
+        .select_related("service")
+        .order_by("callback_due_at", "pk")[:PAGE_LENGTH]
+    )
+    held_contacts = Contact.objects.filter(status__in=(Status.TAKEN, Status.IN_CONVERSATION))
+    if not policies.can_supervise(user):
+        held_contacts = held_contacts.filter(taken_by=user)
+    held = list(held_contacts.select_related("service", "taken_by").order_by("taken_at"))
+    unreachable: list[Contact] = []
+    if policies.can_supervise(user):
+        unreachable = list(
+            Contact.objects.filter(
+                status=Status.CLOSED,
+                close_reason=CloseReason.UNREACHABLE,
+                closed_at__gte=at - datetime.timedelta(days=7),
+            )
+            .select_related("service")
+            .order_by("-closed_at")[:PAGE_LENGTH]
+        )
+    return QueuePage(
+        at=at,
+        rows=rows,
+        total=Contact.objects.filter(_due(at)).count(),
+        upcoming=upcoming,
+        held=held,
+        unreachable=unreachable,
+    )
+
+
+@dataclass(frozen=True)
+class ServiceQueue:
+    service: Service
+    waiting: int
+    oldest_since: datetime.datetime | None
+    oldest_wait_minutes: float
+    in_danger: int
+
+
+def queue_summary() -> list[ServiceQueue]:
+    """Per active service: how many are due in the queue, the longest working wait, how many
+    flagged in danger (the switchboard console and GET /api/v1/queue/)."""
+    at = catalogue.now()
+    calendar = catalogue.opening_calendar()
+    due = Contact.objects.filter(_due(at))
+    counts = {
+        row["service_id"]: row
+        for row in due.values("service_id").annotate(
+            waiting=Count("pk"),
+            oldest=Min(Coalesce("callback_due_at", "received_at")),
+            in_danger=Count("pk", filter=Q(danger_now=True)),
+        )
+    }
+    summary = []
+    for service in Service.objects.filter(is_active=True):
+        row = counts.get(service.pk)
+        oldest = row["oldest"] if row else None
+        summary.append(
+            ServiceQueue(
+                service=service,
+                waiting=row["waiting"] if row else 0,
+                oldest_since=oldest,
+                oldest_wait_minutes=calendar.working_minutes(oldest, at)
+                if oldest and oldest < at
+                else 0.0,
+                in_danger=row["in_danger"] if row else 0,
+            )
+        )
+    return summary
+
+
+def on_duty() -> list[User]:
+    """Who said they are on duty now, professionals and coordinators (the roster replaces it)."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            duty_presence__isnull=False,
+            groups__name__in=[Role.PROFESSIONAL.value, Role.COORDINATOR.value],
+        )
+        .select_related("duty_presence", "professional_profile__profession")
+        .distinct()
+        .order_by("duty_presence__since", "pk")
+    )
+
+
+def is_on_duty(user: User) -> bool:
+    return DutyPresence.objects.filter(user=user).exists()
+
+
+def contact_sheet(user: User, contact_id: int) -> Contact:
+    contact = (
+        Contact.objects.select_related("service", "programme", "taken_by", "handed_over_by")
+        .prefetch_related("windows", "attempts__by")
+        .get(pk=contact_id)
+    )
+    if not policies.can_see_contact(user, contact):
+        raise PermissionDenied
+    return contact
+
+
+@dataclass(frozen=True)
+class EarlierContact:
+    contact: Contact
+    reason_visible: bool
+
+
+def earlier_contacts(user: User, contact: Contact) -> list[EarlierContact]:
+    """A repeat caller's earlier contacts, matched on the number's lookup hash."""
+    if not contact.caller_number_lookup:
+        return []
+    earlier = (
+        Contact.objects.filter(caller_number_lookup=contact.caller_number_lookup)
+        .exclude(pk=contact.pk)
+        .filter(received_at__lte=contact.received_at)
+        .select_related("service", "taken_by")
+        .order_by("-received_at")[:20]
+    )
+    return [
+        EarlierContact(contact=item, reason_visible=policies.can_read_earlier_reason(user, item))
+        for item in earlier
+    ]
