@@ -48,3 +48,60 @@ def italian_by_default() -> Iterator[None]:
 
     with translation.override("it"):
         yield
+
+
+@pytest.fixture
+def make_staff(db: None) -> Callable[..., object]:
+    """A signed-up staff member with a role; professionals get a profile with services and
+    competences (codes of Milan's catalogue)."""
+    from django.contrib.auth.models import Group
+
+    from sportello.accounts.models import Profession, ProfessionalProfile, User
+    from sportello.services.models import Competence, Service
+
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: str,
+        username: str | None = None,
+        services: tuple[str, ...] = ("emergency",),
+        competences: tuple[str, ...] = ("clinical_psychology",),
+    ) -> User:
+        user = User.objects.create_user(
+            username=username or f"{role}-{next(counter)}",
+            password="a-long-test-password",  # noqa: S106
+            first_name=role.capitalize(),
+        )
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        if role == "professional":
+            profile = ProfessionalProfile.objects.create(
+                user=user, profession=Profession.objects.get(code="clinical_psychologist")
+            )
+            profile.services.set(Service.objects.filter(code__in=services))
+            profile.competences.set(Competence.objects.filter(code__in=competences))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_contact(db: None) -> Callable[..., object]:
+    """A contact registered through the real operation (reference, audit and all)."""
+    from sportello.intake import operations
+    from sportello.services.models import Service
+
+    def make(
+        received_at: datetime.datetime,
+        service: str = "emergency",
+        channel: str = "switchboard",
+        **fields: object,
+    ) -> object:
+        request = operations.ContactRequest(
+            channel=channel,
+            service=Service.objects.get(code=service),
+            received_at=received_at,
+            **fields,  # type: ignore[arg-type]
+        )
+        return operations.register_contact(request).contact
+
+    return make

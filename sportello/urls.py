@@ -14,5 +14,8 @@ urlpatterns = [
 # Italian at "/", English at "/en/": the language is in the address, so no cookie is needed.
 urlpatterns += i18n_patterns(
     path("", include("sportello.public.urls")),
+    path("", include("sportello.intake.citizen_urls")),
+    path("", include("sportello.accounts.urls")),
+    path("personale/", include("sportello.intake.urls")),
     prefix_default_language=False,
 )

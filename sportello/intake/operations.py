@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from sportello.accounts.models import User
 from sportello.field_encryption import lookup_hash
-from sportello.intake import lifecycle, policies, queries
+from sportello.intake import lifecycle, phone_numbers, policies, queries
 from sportello.intake.models import (
     QUEUE_STATUSES,
     CallAttempt,
@@ -117,6 +117,9 @@ def register_contact(
         raise ValidationError(
             _("Per ricevere il link della videochiamata serve un'email o un numero di telefono.")
         )
+    # Forms and serializers normalise already; once more here so that a caller who forgot
+    # cannot break repeat-caller matching.
+    number = phone_numbers.normalise(request.caller_number) if request.caller_number else ""
     desk = catalogue.desk_status(request.received_at)
     local_received = request.received_at.astimezone(desk.at.tzinfo)
     contact = Contact(
@@ -125,10 +128,8 @@ def register_contact(
         service=request.service,
         programme=_programme_for(request.service, local_received.date()),
         received_at=request.received_at,
-        caller_number=request.caller_number,
-        caller_number_lookup=lookup_hash(request.caller_number, NUMBER_LOOKUP)
-        if request.caller_number
-        else "",
+        caller_number=number,
+        caller_number_lookup=lookup_hash(number, NUMBER_LOOKUP) if number else "",
         email=request.email,
         caller_name=request.caller_name,
         reason=request.reason,

@@ -1,0 +1,28 @@
+"""Staff sign-in, and the landing page each role starts from."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from sportello.accounts.roles import ADMIN_ROLES, Role
+
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+@require_GET
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """Each role lands where its work is."""
+    roles = set(request.user.roles)  # type: ignore[union-attr]
+    if roles & {Role.PROFESSIONAL, Role.COORDINATOR}:
+        return redirect("intake:queue")
+    if Role.SWITCHBOARD in roles:
+        return redirect("intake:switchboard")
+    if roles & ADMIN_ROLES:
+        return redirect("admin:index")
+    return render(request, "accounts/no_role.html", status=403)
