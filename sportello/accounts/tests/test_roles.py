@@ -76,7 +76,13 @@ def test_demo_staff_one_per_role_and_a_second_run_keeps_them(settings, milan, ca
     profile = ProfessionalProfile.objects.get(user__username="psicologa")
     assert list(profile.services.values_list("code", flat=True)) == ["emergency"]
     User.objects.filter(username="psicologa").update(first_name="Changed")
+    from sportello.intake.models import Contact
+    from sportello.intake.queries import on_duty
+
+    assert Contact.objects.count() == 4 and "Contatti di esempio in coda: 4" in out
+    assert [user.username for user in on_duty()] == ["psicologa"]
     call_command("seed_demo")
     assert User.objects.count() == 5
+    assert Contact.objects.count() == 4  # the samples are added once
     assert User.objects.get(username="psicologa").first_name == "Changed"
     assert User.objects.get(username="psicologa").check_password("demo-psicologa-2026")

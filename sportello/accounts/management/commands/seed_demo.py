@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from sportello.accounts.operations import ensure_demo_staff
+from sportello.intake.demo_contacts import ensure_demo_contacts
 
 
 class Command(BaseCommand):
@@ -21,6 +22,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.role.label:<40} {account.username:<14} {account.password}"
             )
+        added = ensure_demo_contacts()
+        if added:
+            self.stdout.write(_("Contatti di esempio in coda: %(n)d.") % {"n": added})
         self.stdout.write(
             _("Sito: http://127.0.0.1:8000/   Amministrazione: http://127.0.0.1:8000/admin/")
         )
+        self.stdout.write(_("Area del personale: http://127.0.0.1:8000/personale/"))
