@@ -86,3 +86,50 @@ class EncryptedTextField(models.TextField):
         if not value:
             return value
         return encrypt(value)
+
+
+def encrypted_columns() -> list[tuple[type[models.Model], str]]:
+    """Every (model, column) stored encrypted, found from the fields themselves."""
+    from django.apps import apps
+
+    return [
+        (model, field.column)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedTextField)
+    ]
+
+
+def reencrypt_all(batch: int = 500) -> int:
+    """Re-encrypt every stored value under the newest key; returns how many values changed.
+
+    Run after putting a new key first in SPORTELLO_ENCRYPTION_KEYS; the old key can be removed
+    once this has finished."""
+    from django.db import connection, transaction
+
+    changed = 0
+    for model, column in encrypted_columns():
+        table, pk = model._meta.db_table, model._meta.pk.column
+        quote = connection.ops.quote_name
+        last = None
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                where = f"WHERE {quote(pk)} > %s " if last is not None else ""
+                cursor.execute(
+                    f"SELECT {quote(pk)}, {quote(column)} FROM {quote(table)} {where}"  # noqa: S608
+                    f"ORDER BY {quote(pk)} LIMIT %s",
+                    ([last] if last is not None else []) + [batch],
+                )
+                rows = cursor.fetchall()
+                for row_pk, token in rows:
+                    if token:
+                        cursor.execute(
+                            f"UPDATE {quote(table)} SET {quote(column)} = %s "  # noqa: S608
+                            f"WHERE {quote(pk)} = %s",
+                            [reencrypt(token), row_pk],
+                        )
+                        changed += 1
+            if len(rows) < batch:
+                break
+            last = rows[-1][0]
+    return changed
