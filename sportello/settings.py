@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -173,6 +174,10 @@ SPORTELLO_ENCRYPTION_KEYS = env.list(
     "SPORTELLO_ENCRYPTION_KEYS", default=[] if DEBUG else environ.Env.NOTSET
 )
 SPORTELLO_LOOKUP_KEY = env.str("SPORTELLO_LOOKUP_KEY", default="" if DEBUG else environ.Env.NOTSET)
+if not DEBUG and not (SPORTELLO_ENCRYPTION_KEYS and SPORTELLO_LOOKUP_KEY):
+    raise ImproperlyConfigured(
+        "SPORTELLO_ENCRYPTION_KEYS and SPORTELLO_LOOKUP_KEY must not be empty in production."
+    )
 
 # The contact centre.
 # A callback that fails this many times is closed as unreachable and shown to the coordinators.

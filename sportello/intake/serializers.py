@@ -42,6 +42,11 @@ class IncomingCallSerializer(serializers.Serializer[dict[str, Any]]):
         required=False, allow_blank=True, max_length=500, help_text=_("Nota del centralino.")
     )
 
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        # A JSON null body is "not an object" too (DRF would answer an untranslated
+        # "No data provided").
+        return (False, data) if data is None else super().validate_empty_values(data)
+
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict):
             raise serializers.ValidationError(
