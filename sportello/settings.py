@@ -182,6 +182,8 @@ if not DEBUG and not (SPORTELLO_ENCRYPTION_KEYS and SPORTELLO_LOOKUP_KEY):
 # The contact centre.
 # A callback that fails this many times is closed as unreachable and shown to the coordinators.
 SPORTELLO_MAX_CALLBACK_ATTEMPTS = env.int("SPORTELLO_MAX_CALLBACK_ATTEMPTS", default=3)
+# The number callbacks come from, as the person's phone shows it; empty: "may be withheld".
+SPORTELLO_CALLBACK_CALLER_ID = env.str("SPORTELLO_CALLBACK_CALLER_ID", default="")
 # Working minutes between a failed callback attempt and the next one.
 SPORTELLO_CALLBACK_RETRY_MINUTES = env.int("SPORTELLO_CALLBACK_RETRY_MINUTES", default=30)
 # Target wait before a contact is taken: the queue turns amber at half of it and red beyond it.

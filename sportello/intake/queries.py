@@ -297,3 +297,8 @@ def earlier_contacts(user: User, contact: Contact) -> list[EarlierContact]:
         EarlierContact(contact=item, reason_visible=policies.can_read_earlier_reason(user, item))
         for item in earlier
     ]
+
+
+def channel_of(reference: str) -> str | None:
+    """How a request arrived, for its confirmation page (which shows nothing personal)."""
+    return Contact.objects.filter(reference=reference).values_list("channel", flat=True).first()
