@@ -156,9 +156,12 @@ def can_take(taker: Taker, entry: QueueEntry) -> bool:
     """Whether the taker may answer the entry.
 
     One required competence is enough: a service lists two (say clinical psychology and
-    crisis intervention) that a shift covers together, not each professional alone.
+    crisis intervention) that a shift covers together, not each professional alone. A taker
+    without a service list (a coordinator) may take anything.
     """
-    if taker.services is not None and entry.service not in taker.services:
+    if taker.services is None:
+        return True
+    if entry.service not in taker.services:
         return False
     return not entry.required_competences or bool(entry.required_competences & taker.competences)
 

@@ -272,3 +272,9 @@ def test_release_puts_a_live_contact_back_as_waiting(milan, make_contact, profes
     released = operations.release_contact(professional, contact.pk)
     assert released.status == Status.WAITING and released.taken_by is None
     assert operations.take_next(professional).pk == contact.pk
+
+
+def test_a_coordinator_may_take_any_service(milan, make_contact, make_staff, at_tuesday):
+    contact = make_contact(TUESDAY_10, service="criminology")
+    coordinator = make_staff("coordinator")
+    assert operations.take_contact(coordinator, contact.pk).taken_by == coordinator

@@ -182,8 +182,16 @@ CLINICAL_OR_CRISIS = frozenset({"clinical_psychology", "crisis_intervention"})
         (None, frozenset(), "family", frozenset(), True),
         (None, frozenset({"crisis_intervention"}), "emergency", CLINICAL_OR_CRISIS, True),
         (None, frozenset({"clinical_psychology"}), "emergency", CLINICAL_OR_CRISIS, True),
-        (None, frozenset({"mediation"}), "emergency", CLINICAL_OR_CRISIS, False),
-        (None, frozenset(), "emergency", CLINICAL_OR_CRISIS, False),
+        # No service list: a coordinator, who may take anything whatever the competences.
+        (None, frozenset({"mediation"}), "emergency", CLINICAL_OR_CRISIS, True),
+        (None, frozenset(), "emergency", CLINICAL_OR_CRISIS, True),
+        (
+            frozenset({"emergency"}),
+            frozenset({"mediation"}),
+            "emergency",
+            CLINICAL_OR_CRISIS,
+            False,
+        ),
         (frozenset({"listening"}), CLINICAL_OR_CRISIS, "emergency", CLINICAL_OR_CRISIS, False),
     ],
 )
@@ -424,7 +432,7 @@ def test_more_services_or_competences_never_take_work_away(
     if can_take(small, entry):
         assert can_take(big, entry)
     assert can_take(Taker(None, frozenset(COMPETENCES)), entry)
-    assert can_take(Taker(None, frozenset()), entry) == (not entry.required_competences)
+    assert can_take(Taker(None, frozenset()), entry)
 
 
 _LEVELS = [WaitLevel.OK, WaitLevel.WARNING, WaitLevel.LATE]
