@@ -83,3 +83,53 @@ def test_the_queue_refreshes_itself(
     assert page.locator("tr[data-reference]").count() == 0
     contact = make_contact(TUESDAY_10)
     page.wait_for_selector(f'tr[data-reference="{contact.reference}"]', timeout=5000)
+
+
+def test_a_citizen_asks_for_a_callback_and_a_professional_takes_it_live(
+    browser, live_server, milan, make_staff, frozen_now, settings
+):
+    settings.SPORTELLO_QUEUE_REFRESH_SECONDS = 1
+    frozen_now(TUESDAY_10)
+    make_staff("professional", username="paola")
+    outside: list[str] = []
+
+    def fresh_page(locale: str):  # type: ignore[no-untyped-def]
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+        page = context.new_page()
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(live_server.url) else outside.append(r.url),
+        )
+        return page
+
+    professional = fresh_page("it-IT")
+    sign_in(professional, live_server, "paola")
+    assert professional.locator("tr[data-reference]").count() == 0
+
+    citizen = fresh_page("it-IT")
+    citizen.goto(live_server.url + "/richiamata/")
+    assert axe_violations(citizen) == []
+    citizen.fill("#id_phone", "333 765 4321")
+    citizen.click("label[for=id_windows_0]")
+    citizen.click("label[for=id_safe_to_call_0]")
+    citizen.click("label[for=id_safe_to_leave_message_1]")
+    citizen.click("label[for=id_danger_now_1]")
+    citizen.fill("#id_reason", "Da settimane non riesco a dormire")
+    citizen.click("label[for=id_consent]")
+    screenshot(citizen, "callback-form-filled")
+    citizen.click("main form button[type=submit]")
+    citizen.wait_for_url("**/richiesta-inviata/**")
+    reference = citizen.get_by_test_id("reference").inner_text()
+    assert reference.startswith("SP-2026-")
+    assert axe_violations(citizen) == []
+    screenshot(citizen, "callback-sent")
+
+    # The professional's open page shows it without a reload, and takes it.
+    row = professional.locator(f'tr[data-reference="{reference}"]')
+    row.wait_for(timeout=5000)
+    screenshot(professional, "queue-with-web-callback")
+    row.get_by_role("button", name="Prendi questo").click()
+    professional.wait_for_url("**/personale/contatti/*/")
+    assert reference in professional.get_by_role("heading", level=1).inner_text()
+    assert "333 765 4321" in professional.inner_text("main")
+    assert outside == []
