@@ -133,3 +133,22 @@ def test_a_citizen_asks_for_a_callback_and_a_professional_takes_it_live(
     assert reference in professional.get_by_role("heading", level=1).inner_text()
     assert "333 765 4321" in professional.inner_text("main")
     assert outside == []
+
+
+def test_the_english_callback_form_is_in_english_and_accessible(
+    page, live_server, milan, frozen_now
+):
+    frozen_now(TUESDAY_10)
+    page.goto(live_server.url + "/en/richiamata/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == "Ask to be called back"
+    page.click("main form button[type=submit]")  # nothing filled: errors in English
+    assert "Errore" not in page.title()
+    assert page.locator("[role=alert]").first.is_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "callback-form-en-errors")
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(live_server.url + "/en/videochiamata/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_violations(page) == []
+    screenshot(page, "video-form-en-mobile")
