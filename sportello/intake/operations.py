@@ -180,9 +180,9 @@ def _claim(contact: Contact, user: User, at: datetime.datetime) -> Contact:
     claimed = Contact.objects.filter(pk=contact.pk, status__in=QUEUE_STATUSES).update(
         status=Status.TAKEN, taken_by=user, taken_at=at, status_changed_at=at
     )
+    contact.refresh_from_db()
     if not claimed:
         return contact
-    contact.refresh_from_db()
     _audit(contact, "taken", from_status=from_status, actor=user, at=at)
     return contact
 
@@ -222,10 +222,13 @@ def take_contact(user: User, contact_id: int) -> Contact:
             _("Il contatto %(reference)s è per il servizio «%(service)s», che non è tra i tuoi."),
             params={"reference": contact.reference, "service": contact.service.name},
         )
-    at = catalogue.now()
-    contact = _claim(contact, user, at)
-    if contact.taken_by_id != user.pk:
-        lifecycle.check("take", contact.reference, contact.status)
+    contact = _claim(contact, user, catalogue.now())
+    if contact.taken_by_id != user.pk or contact.status != Status.TAKEN:
+        # Another claim landed between our read and our write (SQLite takes no row locks).
+        raise ValidationError(
+            _("Il contatto %(reference)s è appena stato preso da un collega."),
+            params={"reference": contact.reference},
+        )
     return contact
 
 

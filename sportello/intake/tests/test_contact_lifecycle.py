@@ -278,3 +278,19 @@ def test_a_coordinator_may_take_any_service(milan, make_contact, make_staff, at_
     contact = make_contact(TUESDAY_10, service="criminology")
     coordinator = make_staff("coordinator")
     assert operations.take_contact(coordinator, contact.pk).taken_by == coordinator
+
+
+def test_a_claim_that_loses_the_race_after_its_check_is_refused(
+    milan, make_contact, make_staff, at_tuesday, monkeypatch
+):
+    """SQLite takes no row locks: a colleague's claim may land between our read and our write;
+    the conditional UPDATE notices and the refusal says so."""
+    contact = make_contact(TUESDAY_10)
+    first, second = make_staff("professional"), make_staff("professional")
+    operations.take_contact(first, contact.pk)
+    monkeypatch.setattr(operations.lifecycle, "check", lambda *args: None)  # the stale read
+    with pytest.raises(ValidationError, match="appena stato preso da un collega"):
+        operations.take_contact(second, contact.pk)
+    contact.refresh_from_db()
+    assert contact.taken_by == first
+    assert ContactEvent.objects.filter(action="taken").count() == 1
