@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from sportello.field_encryption import EncryptedTextField
@@ -29,6 +30,23 @@ class Status(models.TextChoices):
 QUEUE_STATUSES = (Status.WAITING, Status.CALLBACK_SCHEDULED, Status.NO_ANSWER)
 # The statuses in which a professional holds the contact.
 HELD_STATUSES = (Status.TAKEN, Status.IN_CONVERSATION)
+
+
+def queue_priority() -> models.Case:
+    """The SQL of queue_order.priority_of: danger now 0, callback 1, live waiting 2.
+
+    Shared by the claim query and the index that serves it, which must match it exactly."""
+    return models.Case(
+        models.When(danger_now=True, then=models.Value(0)),
+        models.When(callback_due_at__isnull=False, then=models.Value(1)),
+        default=models.Value(2),
+        output_field=models.IntegerField(),
+    )
+
+
+def due_since() -> Coalesce:
+    """When a contact joined the queue: its callback's due time, or when it arrived."""
+    return Coalesce("callback_due_at", "received_at")
 
 
 class CloseReason(models.TextChoices):
@@ -121,9 +139,12 @@ class Contact(models.Model):
         verbose_name_plural = _("contatti")
         ordering = ["-received_at"]
         indexes = [
-            # The claim query: the queue head among the contacts still open.
+            # The claim query reads the queue head in this order and stops at the first row
+            # it can lock, instead of sorting the whole queue.
             models.Index(
-                fields=["-danger_now", "status", "callback_due_at", "received_at"],
+                queue_priority(),
+                due_since(),
+                models.F("id"),
                 name="intake_contact_queue_idx",
                 condition=Q(status__in=["waiting", "callback_scheduled", "no_answer"]),
             ),

@@ -1,6 +1,7 @@
 """Every change to a contact: one function per operation, in a transaction, with its audit row."""
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -123,7 +124,9 @@ def register_contact(
     desk = catalogue.desk_status(request.received_at)
     local_received = request.received_at.astimezone(desk.at.tzinfo)
     contact = Contact(
-        reference=_next_reference(local_received.year),
+        # The real reference is taken last: its counter row stays locked until commit, and
+        # every concurrent registration queues behind it, so the lock is held briefly.
+        reference=f"pending-{uuid.uuid4().hex[:12]}",
         channel=request.channel,
         service=request.service,
         programme=_programme_for(request.service, local_received.date()),
@@ -163,6 +166,8 @@ def register_contact(
         channel=request.channel,
         desk_open=desk.is_open,
     )
+    contact.reference = _next_reference(local_received.year)
+    contact.save(update_fields=["reference"])
     return Registration(contact=contact, desk=desk)
 
 

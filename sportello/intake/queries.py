@@ -5,14 +5,10 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
-    Case,
     Count,
-    IntegerField,
     Min,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -25,9 +21,10 @@ from sportello.intake.models import (
     Contact,
     DutyPresence,
     Status,
+    due_since,
+    queue_priority,
 )
 from sportello.intake.queue_order import (
-    Priority,
     QueueEntry,
     RankedEntry,
     Taker,
@@ -106,15 +103,9 @@ def _due(at: datetime.datetime) -> Q:
 
 def _in_queue_order(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     """The SQL mirror of queue_order.rank: (priority, due since, id). A test holds the two equal."""
-    return contacts.annotate(
-        priority=Case(
-            When(danger_now=True, then=Value(int(Priority.DANGER_NOW))),
-            When(callback_due_at__isnull=False, then=Value(int(Priority.CALLBACK_DUE))),
-            default=Value(int(Priority.WAITING)),
-            output_field=IntegerField(),
-        ),
-        due_since=Coalesce("callback_due_at", "received_at"),
-    ).order_by("priority", "due_since", "pk")
+    return contacts.annotate(priority=queue_priority(), due_since=due_since()).order_by(
+        "priority", "due_since", "pk"
+    )
 
 
 def queue_head(taker: Taker, at: datetime.datetime) -> QuerySet[Contact]:

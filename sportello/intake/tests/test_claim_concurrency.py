@@ -92,3 +92,27 @@ def test_ten_professionals_clicking_the_same_contact_one_wins(
     )
     assert outcomes == {"won": 1, "refused": 9}
     assert ContactEvent.objects.filter(action="taken").count() == 1
+
+
+def test_the_claim_query_reads_the_queue_index_instead_of_sorting_the_queue(
+    milan, make_contact, frozen_now
+):
+    """The index expressions must match the query's ORDER BY to the letter; if they drift apart
+    every claim sorts the whole queue again (bench/claim.py)."""
+    from django.db import transaction
+
+    from sportello.intake import queries
+    from sportello.intake.queue_order import Taker
+
+    frozen_now(NOW)
+    make_contact(NOW)
+    query = queries.queue_head(Taker(services=None, competences=frozenset()), NOW)[:1]
+    with transaction.atomic(), connection.cursor() as cursor:
+        locked = query.select_for_update(skip_locked=True, of=("self",))
+        sql, params = locked.query.sql_with_params()
+        # A tiny test table would be scanned anyway: ask whether the index *can* serve it.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "intake_contact_queue_idx" in plan and "Sort" not in plan, plan
