@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import User
@@ -82,14 +81,18 @@ def _audit(
 
 
 def _next_reference(year: int) -> str:
-    # The counter row is locked until commit, so two contacts never share a number; a contact
-    # rolled back leaves a gap, which is honest about an attempt that did not land.
-    ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year)], ignore_conflicts=True)
-    counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last = F("last") + 1
-    counter.save(update_fields=["last"])
-    counter.refresh_from_db(fields=["last"])
-    return f"SP-{year}-{counter.last:06d}"
+    # One upsert (PostgreSQL, SQLite ≥ 3.35): the counter row stays locked until commit, so two
+    # contacts never share a number; a contact rolled back leaves a gap, which is honest about
+    # an attempt that did not land.
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        (number,) = cursor.fetchone()
+    return f"SP-{year}-{number:06d}"
 
 
 def _programme_for(service: Service, day: datetime.date) -> EmergencyProgramme | None:
