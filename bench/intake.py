@@ -45,8 +45,8 @@ def extra_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--conn-max-age",
         type=int,
-        default=0,
-        help="DATABASE_CONN_MAX_AGE for gunicorn (default 0, the settings' default: one "
+        default=60,
+        help="DATABASE_CONN_MAX_AGE for gunicorn (default 60, as the settings; 0 opens a "
         "database connection per request)",
     )
 
