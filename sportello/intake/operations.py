@@ -102,7 +102,9 @@ def _programme_for(service: Service, day: datetime.date) -> EmergencyProgramme |
 def _first_due(request: ContactRequest, desk: DeskStatus) -> datetime.datetime | None:
     """When a request that cannot be answered live should be called back."""
     if request.windows:
-        return min(start for start, _end in request.windows)
+        # A window already running when the request arrives is due from the arrival: the
+        # wait the queue shows starts when the person asked, not when the window opened.
+        return max(min(start for start, _end in request.windows), request.received_at)
     if desk.is_open:
         return request.received_at
     return desk.next_opening
