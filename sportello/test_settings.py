@@ -24,3 +24,7 @@ WHITENOISE_AUTOREFRESH = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003"]
 SPORTELLO_FORM_MIN_SECONDS = 0
+# Persistent connections outlive the live server's request threads: the browser tests would
+# share an in-memory SQLite connection across threads and keep the PostgreSQL test database
+# busy at teardown.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
