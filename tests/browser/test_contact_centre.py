@@ -86,15 +86,20 @@ def test_the_queue_refreshes_itself(
 
 
 def test_a_citizen_asks_for_a_callback_and_a_professional_takes_it_live(
-    browser, live_server, milan, make_staff, frozen_now, settings
+    browser, live_server, milan, make_staff, frozen_now, settings, request
 ):
     settings.SPORTELLO_QUEUE_REFRESH_SECONDS = 1
     frozen_now(TUESDAY_10)
     make_staff("professional", username="paola")
     outside: list[str] = []
 
+    contexts = []
+    request.addfinalizer(lambda: [context.close() for context in contexts])
+
     def fresh_page(locale: str):  # type: ignore[no-untyped-def]
+        # Closed at the end: an open queue page would go on polling the live server.
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+        contexts.append(context)
         page = context.new_page()
         page.on(
             "request",
