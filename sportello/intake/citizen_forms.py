@@ -20,6 +20,7 @@ from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from sportello.form_styling import BootstrapItaliaForm
 from sportello.intake import phone_numbers
 from sportello.intake.models import Channel
 from sportello.intake.operations import NUMBER_LOOKUP, ContactRequest
@@ -145,7 +146,7 @@ def _yes_no(label: Any, required_message: Any, help_text: Any = "") -> forms.Typ
     )
 
 
-class CitizenRequestForm(forms.Form):
+class CitizenRequestForm(BootstrapItaliaForm):
     """What both requests ask; the subclasses add where to reach the person."""
 
     channel: str = ""
@@ -250,9 +251,6 @@ class CitizenRequestForm(forms.Form):
         ]
         if self._services and not self.is_bound:
             self.initial.setdefault("service", next(iter(self._services)))
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.TextInput | forms.Textarea | forms.EmailInput):
-                field.widget.attrs.setdefault("class", "form-control")
 
     # What the template lays out ---------------------------------------------------------------
 
@@ -329,14 +327,6 @@ class CitizenRequestForm(forms.Form):
                     ),
                 )
         return cleaned
-
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "form-control" in widget.attrs.get("class", ""):
-                    widget.attrs["class"] += " is-invalid"
 
     # The request for the operation ------------------------------------------------------------
 

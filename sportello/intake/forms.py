@@ -6,37 +6,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sportello.form_styling import BootstrapItaliaForm
 from sportello.intake import phone_numbers
 from sportello.intake.models import Outcome
 from sportello.services.models import Service
 
 
-class StaffForm(forms.Form):
-    """Bootstrap Italia classes on the inputs, and each error tied to its input for screen
-    readers (Django itself adds aria-invalid and the help text's aria-describedby)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
-                continue
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs["class"] = css
-
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
-                described = [f"id_{name}-error"]
-                if self.fields[name].help_text:
-                    described.append(f"id_{name}_helptext")
-                widget.attrs["aria-describedby"] = " ".join(described)
-
-
-class HandoverForm(StaffForm):
+class HandoverForm(BootstrapItaliaForm):
     caller_number = forms.CharField(
         label=_("Numero del chiamante"),
         required=False,
@@ -77,7 +53,7 @@ class HandoverForm(StaffForm):
         return cleaned
 
 
-class OutcomeForm(StaffForm):
+class OutcomeForm(BootstrapItaliaForm):
     outcome = forms.ChoiceField(
         label=_("Esito"),
         choices=Outcome.choices,

@@ -32,7 +32,7 @@ def test_switchboard_hands_a_call_over_and_pages_pass_axe(
     assert axe_violations(page) == []
 
     page.click("form.staff-form button[type=submit]")  # empty form: errors beside the fields
-    assert page.locator("#id_caller_number-error").is_visible()
+    assert page.locator("#id_caller_number_error").is_visible()
     assert axe_violations(page) == []
     screenshot(page, "switchboard-errors")
 
@@ -63,7 +63,7 @@ def test_queue_and_contact_sheet_pass_axe_in_both_languages(
     assert "333 123 4567" in page.inner_text("main")
     assert axe_violations(page) == []
     page.click("text=Registra l'esito")  # no outcome chosen
-    assert page.locator("#id_outcome-error").is_visible()
+    assert page.locator("#id_outcome_error").is_visible()
     assert axe_violations(page) == []
     screenshot(page, "contact-sheet-error")
 

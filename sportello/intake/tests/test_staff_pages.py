@@ -137,7 +137,7 @@ def test_handover_errors_are_shown_beside_the_field_and_nothing_is_stored(
     response = client.post("/personale/centralino/", data)
     assert response.status_code == 400
     page = response.content.decode()
-    assert f'id="id_{field}-error"' in page and message in page
+    assert f'id="id_{field}_error"' in page and message in page
     assert 'aria-invalid="true"' in page
     assert Contact.objects.count() == 0 and ContactEvent.objects.count() == 0
 
