@@ -1,9 +1,6 @@
 """The contact centre's API: the telephony webhook and the queue for wallboards."""
 
-import zoneinfo
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -23,7 +20,7 @@ from sportello.intake.serializers import (
     IncomingCallSerializer,
     QueueSerializer,
 )
-from sportello.services import queries as catalogue
+from sportello.services.serializers import iso_instant
 
 SIGNED_HEADERS = [
     OpenApiParameter("X-Sportello-Client", OpenApiTypes.STR, OpenApiParameter.HEADER, True),
@@ -119,26 +116,22 @@ class QueueView(APIView):
     @extend_schema(summary="Live queue", responses={200: QueueSerializer})
     def get(self, request: Request) -> Response:
         summary = queries.queue_summary()
-        tz = zoneinfo.ZoneInfo("Europe/Rome")
-        at = catalogue.now()
-        services = [
-            {
-                "service": item.service.code,
-                "name": item.service.name,
-                "waiting": item.waiting,
-                "oldest_waiting_since": localtime(item.oldest_since, tz).isoformat()
-                if item.oldest_since
-                else None,
-                "oldest_wait_minutes": round(item.oldest_wait_minutes, 1),
-                "at_risk": item.in_danger,
-            }
-            for item in summary
-        ]
+        tz = summary.timezone
         return Response(
             {
-                "at": localtime(at, tz).isoformat(),
-                "waiting": sum(item.waiting for item in summary),
-                "at_risk": sum(item.in_danger for item in summary),
-                "services": services,
+                "at": iso_instant(summary.at, tz),
+                "waiting": summary.waiting,
+                "at_risk": summary.in_danger,
+                "services": [
+                    {
+                        "service": item.service.code,
+                        "name": item.service.name,
+                        "waiting": item.waiting,
+                        "oldest_waiting_since": iso_instant(item.oldest_since, tz),
+                        "oldest_wait_minutes": round(item.oldest_wait_minutes, 1),
+                        "at_risk": item.in_danger,
+                    }
+                    for item in summary.services
+                ],
             }
         )

@@ -1,6 +1,7 @@
 """Reading contacts: the queue (head, page, summary), the contact sheet and who is on duty."""
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,6 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.db.models.functions import Coalesce
 
 from sportello.accounts.models import User
 from sportello.accounts.roles import Role
@@ -206,36 +206,53 @@ class ServiceQueue:
     in_danger: int
 
 
-def queue_summary() -> list[ServiceQueue]:
+@dataclass(frozen=True)
+class QueueSummary:
+    at: datetime.datetime
+    timezone: zoneinfo.ZoneInfo
+    services: list[ServiceQueue]
+
+    @property
+    def waiting(self) -> int:
+        return sum(item.waiting for item in self.services)
+
+    @property
+    def in_danger(self) -> int:
+        return sum(item.in_danger for item in self.services)
+
+
+def queue_summary() -> QueueSummary:
     """Per active service: how many are due in the queue, the longest working wait, how many
-    flagged in danger (the switchboard console and GET /api/v1/queue/)."""
+    flagged in danger (the switchboard console and GET /api/v1/queue/), all at one instant."""
     at = catalogue.now()
-    calendar = catalogue.opening_calendar()
-    due = Contact.objects.filter(_due(at))
+    organisation = catalogue.current_organisation()
+    calendar = catalogue.opening_calendar(organisation)
     counts = {
         row["service_id"]: row
-        for row in due.values("service_id").annotate(
+        for row in Contact.objects.filter(_due(at))
+        .values("service_id")
+        .annotate(
             waiting=Count("pk"),
-            oldest=Min(Coalesce("callback_due_at", "received_at")),
+            oldest=Min(due_since()),
             in_danger=Count("pk", filter=Q(danger_now=True)),
         )
     }
-    summary = []
+    services = []
     for service in Service.objects.filter(is_active=True):
-        row = counts.get(service.pk)
-        oldest = row["oldest"] if row else None
-        summary.append(
+        row = counts.get(service.pk, {"waiting": 0, "oldest": None, "in_danger": 0})
+        oldest = row["oldest"]
+        services.append(
             ServiceQueue(
                 service=service,
-                waiting=row["waiting"] if row else 0,
+                waiting=row["waiting"],
                 oldest_since=oldest,
                 oldest_wait_minutes=calendar.working_minutes(oldest, at)
                 if oldest and oldest < at
                 else 0.0,
-                in_danger=row["in_danger"] if row else 0,
+                in_danger=row["in_danger"],
             )
         )
-    return summary
+    return QueueSummary(at=at, timezone=zoneinfo.ZoneInfo(organisation.timezone), services=services)
 
 
 def on_duty() -> list[User]:

@@ -42,12 +42,7 @@ def allowed_if(policy: Callable[[User], bool]) -> Callable[[View], View]:
 
 def _desk_context() -> dict[str, Any]:
     status = catalogue.desk_status()
-    return {
-        "status": status,
-        "status_headline": status_text.headline(status),
-        "status_detail": status_text.detail(status),
-        "hours": caller_script.opening_hours(status),
-    }
+    return {**status_text.page_context(status), "hours": caller_script.opening_hours(status)}
 
 
 @allowed_if(policies.can_hand_over)

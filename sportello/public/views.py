@@ -15,12 +15,7 @@ from sportello.services.models import Organisation
 
 
 def _status_context() -> dict[str, object]:
-    status = catalogue.desk_status()
-    return {
-        "status": status,
-        "status_headline": status_text.headline(status),
-        "status_detail": status_text.detail(status),
-    }
+    return status_text.page_context(catalogue.desk_status())
 
 
 @require_GET

@@ -1,7 +1,5 @@
-import datetime
 import zoneinfo
 
-from django.utils.timezone import localtime
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -9,11 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sportello.services.queries import desk_status
-from sportello.services.serializers import DeskStatusSerializer, StatusQuerySerializer
-
-
-def _instant(value: datetime.datetime | None, tz: zoneinfo.ZoneInfo) -> str | None:
-    return None if value is None else localtime(value, tz).isoformat()
+from sportello.services.serializers import (
+    DeskStatusSerializer,
+    StatusQuerySerializer,
+    iso_instant,
+)
 
 
 class DeskStatusView(APIView):
@@ -35,9 +33,9 @@ class DeskStatusView(APIView):
         return Response(
             {
                 "open": status.is_open,
-                "at": _instant(status.at, tz),
-                "closes_at": _instant(status.closes_at, tz),
-                "next_opening": _instant(status.next_opening, tz),
+                "at": iso_instant(status.at, tz),
+                "closes_at": iso_instant(status.closes_at, tz),
+                "next_opening": iso_instant(status.next_opening, tz),
                 "phone": status.organisation.switchboard_number,
                 "emergency_numbers": [
                     {"number": emergency.number, "label": emergency.label}

@@ -55,3 +55,8 @@ class DeskStatusSerializer(serializers.Serializer[dict[str, object]]):
     next_opening = serializers.DateTimeField(allow_null=True)
     phone = serializers.CharField()
     emergency_numbers = EmergencyNumberSerializer(many=True)
+
+
+def iso_instant(value: datetime.datetime | None, tz: zoneinfo.ZoneInfo) -> str | None:
+    """An instant as the API gives it: ISO 8601 with the desk's offset (DESIGN.md §5)."""
+    return None if value is None else value.astimezone(tz).isoformat()

@@ -51,3 +51,8 @@ def detail(status: DeskStatus) -> str:
 
 def banner(status: DeskStatus) -> str:
     return f"{headline(status)} · {detail(status)}"
+
+
+def page_context(status: DeskStatus) -> dict[str, object]:
+    """What every page showing the desk's state needs: the state and its two lines of text."""
+    return {"status": status, "status_headline": headline(status), "status_detail": detail(status)}
