@@ -1,10 +1,8 @@
 """The contact centre's API: the telephony webhook and the queue for wallboards."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -76,21 +74,18 @@ class IncomingCallView(APIView):
         data = call.validated_data
 
         def hand_over() -> idempotency.Answer:
-            try:
-                registration = operations.register_contact(
-                    operations.ContactRequest(
-                        channel=Channel.TELEPHONY,
-                        service=data["service"],
-                        received_at=data["received_at"],
-                        caller_number=data["caller_number"],
-                        reason=data.get("note", ""),
-                        language=get_language() or "it",
-                        external_call_id=data["call_id"],
-                    ),
-                    actor_label=f"api:{request.auth.name}",
-                )
-            except DjangoValidationError as error:
-                raise ValidationError({"non_field_errors": error.messages}) from None
+            registration = operations.register_contact(
+                operations.ContactRequest(
+                    channel=Channel.TELEPHONY,
+                    service=data["service"],
+                    received_at=data["received_at"],
+                    caller_number=data["caller_number"],
+                    reason=data.get("note", ""),
+                    language=get_language() or "it",
+                    external_call_id=data["call_id"],
+                ),
+                actor_label=f"api:{request.auth.name}",
+            )
             contact = registration.contact
             return idempotency.Answer(
                 status=201,

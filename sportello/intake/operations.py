@@ -2,7 +2,7 @@
 
 import datetime
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,7 +43,7 @@ class ContactRequest:
     caller_number: str = ""  # E.164, or empty for an anonymous caller
     reason: str = ""
     danger_now: bool = False
-    windows: tuple[tuple[datetime.datetime, datetime.datetime], ...] = field(default=())
+    windows: tuple[tuple[datetime.datetime, datetime.datetime], ...] = ()
     safe_to_call: bool = True
     safe_to_leave_message: bool = False
     language: str = "it"
@@ -117,7 +117,7 @@ def register_contact(
     """Store a contact and put it where it belongs: the live queue when the desk is open and the
     caller is on the line, a callback otherwise; an anonymous call out of hours cannot be called
     back, so it is recorded closed (it still counts in the statistics)."""
-    if request.channel in (Channel.WEB_CALLBACK,) and not request.caller_number:
+    if request.channel == Channel.WEB_CALLBACK and not request.caller_number:
         raise ValidationError(_("Per essere richiamati serve un numero di telefono."))
     if request.channel == Channel.WEB_VIDEO and not (request.email or request.caller_number):
         raise ValidationError(
@@ -260,13 +260,10 @@ def release_contact(user: User, contact_id: int) -> Contact:
     """Give a contact back to the queue (a coordinator may do it for a colleague)."""
     contact = _held(user, contact_id, "release")
     from_status, at = contact.status, catalogue.now()
-    contact.status = (
-        Status.WAITING if contact.callback_due_at is None else Status.CALLBACK_SCHEDULED
-    )
-    contact.taken_by = None
-    contact.taken_at = None
-    contact.conversation_started_at = None
-    contact.status_changed_at = at
+    if contact.callback_due_at is None:
+        _back_to_queue(contact, Status.WAITING, None, at)
+    else:
+        _back_to_queue(contact, Status.CALLBACK_SCHEDULED, contact.callback_due_at, at)
     contact.save()
     _audit(contact, "released", from_status=from_status, actor=user, at=at)
     return contact
@@ -349,7 +346,7 @@ def _close(contact: Contact, reason: str, at: datetime.datetime) -> None:
 
 
 def _back_to_queue(
-    contact: Contact, status: str, due: datetime.datetime, at: datetime.datetime
+    contact: Contact, status: str, due: datetime.datetime | None, at: datetime.datetime
 ) -> None:
     contact.status = status
     contact.callback_due_at = due

@@ -25,7 +25,8 @@ View = Callable[..., HttpResponse]
 
 
 def allowed_if(policy: Callable[[User], bool]) -> Callable[[View], View]:
-    """Signed-in staff whose role the policy accepts; anyone else gets 403."""
+    """Signed-in staff whose role the policy accepts; anyone else gets 403. A contact that
+    does not exist is a 404 whichever view or operation looked it up."""
 
     def decorate(view: View) -> View:
         @login_required
@@ -33,7 +34,10 @@ def allowed_if(policy: Callable[[User], bool]) -> Callable[[View], View]:
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not policy(request.user):  # type: ignore[arg-type]
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except Contact.DoesNotExist:
+                raise Http404 from None
 
         return guarded
 
@@ -51,28 +55,24 @@ def switchboard(request: HttpRequest) -> HttpResponse:
     """Is the desk open, who is on duty, how long the queue is; hand a call over."""
     form = HandoverForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            registration = operations.register_contact(
-                operations.ContactRequest(
-                    channel=Channel.SWITCHBOARD,
-                    service=form.cleaned_data["service"],
-                    received_at=catalogue.now(),
-                    caller_number=form.cleaned_data["caller_number"],
-                    reason=form.cleaned_data["reason"],
-                    danger_now=form.cleaned_data["danger_now"],
-                    language=get_language() or "it",
-                ),
-                actor=request.user,  # type: ignore[arg-type]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            request.session["handover_script"] = {
-                "reference": registration.contact.reference,
-                "open": registration.desk.is_open,
-                "text": caller_script.what_to_say(registration.contact, registration.desk),
-            }
-            return redirect("intake:switchboard")
+        registration = operations.register_contact(
+            operations.ContactRequest(
+                channel=Channel.SWITCHBOARD,
+                service=form.cleaned_data["service"],
+                received_at=catalogue.now(),
+                caller_number=form.cleaned_data["caller_number"],
+                reason=form.cleaned_data["reason"],
+                danger_now=form.cleaned_data["danger_now"],
+                language=get_language() or "it",
+            ),
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        request.session["handover_script"] = {
+            "reference": registration.contact.reference,
+            "open": registration.desk.is_open,
+            "text": caller_script.what_to_say(registration.contact, registration.desk),
+        }
+        return redirect("intake:switchboard")
     return render(
         request,
         "intake/switchboard.html",
@@ -106,9 +106,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, {**_desk_context(), **_queue_context(request)})
 
 
-def _refused(request: HttpRequest, error: ValidationError | PermissionDenied) -> HttpResponse:
-    messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
-    return redirect("intake:queue")
+def _refused(request: HttpRequest, error: ValidationError, *to: Any) -> HttpResponse:
+    """Back to the page the professional came from, saying why the operation was refused."""
+    messages.error(request, " ".join(error.messages))
+    return redirect(*(to or ("intake:queue",)))
 
 
 @allowed_if(policies.can_work_queue)
@@ -126,8 +127,6 @@ def take_next(request: HttpRequest) -> HttpResponse:
 def take(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         contact = operations.take_contact(request.user, pk)  # type: ignore[arg-type]
-    except Contact.DoesNotExist:
-        raise Http404 from None
     except ValidationError as error:
         return _refused(request, error)
     return redirect("intake:contact", pk=contact.pk)
@@ -145,10 +144,7 @@ def duty(request: HttpRequest) -> HttpResponse:
 
 def _sheet(request: HttpRequest, pk: int, form: OutcomeForm, status: int = 200) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    try:
-        contact = queries.contact_sheet(user, pk)
-    except Contact.DoesNotExist:
-        raise Http404 from None
+    contact = queries.contact_sheet(user, pk)
     return render(
         request,
         "intake/contact_sheet.html",
@@ -176,10 +172,8 @@ def contact_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 def start_conversation(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         operations.start_conversation(request.user, pk)  # type: ignore[arg-type]
-    except Contact.DoesNotExist:
-        raise Http404 from None
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        return _refused(request, error, "intake:contact", pk)
     return redirect("intake:contact", pk=pk)
 
 
@@ -188,8 +182,6 @@ def start_conversation(request: HttpRequest, pk: int) -> HttpResponse:
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         contact = operations.release_contact(request.user, pk)  # type: ignore[arg-type]
-    except Contact.DoesNotExist:
-        raise Http404 from None
     except ValidationError as error:
         return _refused(request, error)
     messages.success(
@@ -211,8 +203,6 @@ def record_outcome(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 call_back_at=form.cleaned_data["call_back_at"],
             )
-        except Contact.DoesNotExist:
-            raise Http404 from None
         except ValidationError as error:
             field = "call_back_at" if form.cleaned_data.get("call_back_at") else None
             form.add_error(field, error)

@@ -229,3 +229,33 @@ def test_staff_sign_in_page_works_in_both_languages(milan, make_staff, client):
     client.logout()
     response = client.post("/personale/accesso/", {"username": "carla", "password": "wrong"})
     assert response.status_code == 200 and "alert-danger" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/personale/contatti/999/"),
+        ("post", "/personale/contatti/999/prendi/"),
+        ("post", "/personale/contatti/999/inizia/"),
+        ("post", "/personale/contatti/999/rilascia/"),
+        ("post", "/personale/contatti/999/esito/"),
+    ],
+)
+def test_an_unknown_contact_is_not_found_and_nothing_is_written(as_role, client, method, path):
+    as_role("coordinator")
+    data = {"outcome": "reached"} if path.endswith("esito/") else {}
+    assert getattr(client, method)(path, data).status_code == 404
+    assert ContactEvent.objects.count() == 0
+
+
+def test_starting_a_conversation_twice_says_why_on_the_sheet(
+    as_role, make_contact, frozen_now, client
+):
+    frozen_now(TUESDAY_10)
+    contact = make_contact(TUESDAY_10)
+    operations.take_contact(as_role("professional"), contact.pk)
+    client.post(f"/personale/contatti/{contact.pk}/inizia/")
+    response = client.post(f"/personale/contatti/{contact.pk}/inizia/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/personale/contatti/{contact.pk}/"
+    assert "non può iniziare: ora è in conversazione" in response.content.decode()
+    assert contact.events.filter(action="conversation_started").count() == 1
