@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.roles import Role
@@ -10,13 +11,17 @@ from sportello.services.models import Competence, Service, code_validator
 
 
 class User(AbstractUser):
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        """The user's groups, read once per instance: every policy check of a request asks."""
+        return frozenset(self.groups.values_list("name", flat=True))
+
     def has_role(self, role: Role) -> bool:
-        return self.is_active and self.groups.filter(name=role.value).exists()
+        return self.is_active and role.value in self.role_names
 
     @property
     def roles(self) -> list[Role]:
-        names = set(self.groups.values_list("name", flat=True))
-        return [role for role in Role if role.value in names]
+        return [role for role in Role if role.value in self.role_names]
 
 
 class Profession(models.Model):

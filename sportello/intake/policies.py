@@ -6,10 +6,7 @@ from sportello.intake.models import Contact
 
 
 def _any(user: User, *roles: Role) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    names = {role.value for role in roles}
-    return any(name in names for name in user.groups.values_list("name", flat=True))
+    return user.is_authenticated and any(user.has_role(role) for role in roles)
 
 
 def can_hand_over(user: User) -> bool:

@@ -156,3 +156,29 @@ def test_a_contact_sheet_is_closed_to_colleagues_who_do_not_hold_it(
     client.force_login(holder)
     response = client.get(f"/personale/contatti/{contact.pk}/")
     assert response.status_code == 200 and "333 123 4567" in response.content.decode()
+
+
+def test_the_contact_sheet_costs_the_same_queries_for_1_or_10_earlier_contacts(
+    milan, make_contact, make_staff, frozen_now, client
+):
+    """Each earlier contact asks the policy whether its reason may be shown: the user's roles
+    are read once, not once per contact."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    frozen_now(NOW)
+    professional = make_staff("professional")
+    client.force_login(professional)
+
+    def queries_for(earlier: int) -> int:
+        Contact.objects.all().delete()
+        for hour in range(earlier):
+            make_contact(NOW - datetime.timedelta(hours=hour + 1), caller_number="+393331234567")
+        current = make_contact(NOW, caller_number="+393331234567")
+        operations.take_contact(professional, current.pk)
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(f"/personale/contatti/{current.pk}/").content.decode()
+        assert page.count("SP-2026-") >= earlier + 1
+        return len(captured)
+
+    assert queries_for(1) == queries_for(10)
