@@ -164,13 +164,6 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.reference
 
-    @property
-    def masked_number(self) -> str:
-        """Enough of the number to tell callers apart on a list, not enough to dial."""
-        if not self.caller_number:
-            return ""
-        return "•••• " + self.caller_number[-3:]
-
 
 class CallbackWindow(models.Model):
     """A time the person said suits them for a callback."""

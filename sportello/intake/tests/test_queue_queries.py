@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sportello.intake import operations, queries
 from sportello.intake.models import Contact
-from sportello.intake.queue_order import Taker, rank
+from sportello.intake.queue_order import Taker, next_for, rank
 from sportello.services import queries as catalogue
 from sportello.testing import rome
 
@@ -19,6 +19,7 @@ contacts = st.lists(
         st.integers(min_value=0, max_value=3 * 24 * 60),  # minutes before now it arrived
         st.booleans(),  # danger now
         st.one_of(st.none(), st.integers(min_value=-600, max_value=600)),  # callback due offset
+        st.sampled_from(["emergency", "victims", "mediation"]),
     ),
     max_size=12,
 )
@@ -33,12 +34,13 @@ contacts = st.lists(
 def test_the_claim_query_orders_the_queue_exactly_as_the_kernel(milan, frozen_now, rows):
     frozen_now(NOW)
     Contact.objects.all().delete()
-    for minutes_ago, danger, due_offset in rows:
+    services = {service.code: service for service in catalogue.active_services()}
+    for minutes_ago, danger, due_offset, service in rows:
         received = NOW - datetime.timedelta(minutes=minutes_ago)
         contact = operations.register_contact(
             operations.ContactRequest(
                 channel="switchboard",
-                service=catalogue.active_services()[0],
+                service=services[service],
                 received_at=received,
                 danger_now=danger,
                 caller_number="+393331234567",
@@ -53,18 +55,22 @@ def test_the_claim_query_orders_the_queue_exactly_as_the_kernel(milan, frozen_no
             closed_at=None,
             close_reason="",
         )
+    calendar = catalogue.opening_calendar()
+    required = queries._required_competences()
+    entries = [
+        queries._entry(contact, required[contact.service_id][1])
+        for contact in Contact.objects.select_related("service")
+    ]
     everyone = Taker(services=None, competences=frozenset())
     from_sql = list(queries.queue_head(everyone, NOW).values_list("pk", flat=True))
-    all_contacts = Contact.objects.select_related("service")
-    from_kernel = [
-        ranked.entry.contact_id
-        for ranked in rank(
-            [queries._entry(contact, frozenset()) for contact in all_contacts],
-            NOW,
-            catalogue.opening_calendar(),
-        )
-    ]
-    assert from_sql == from_kernel
+    assert from_sql == [ranked.entry.contact_id for ranked in rank(entries, NOW, calendar)]
+    # A professional's "take the next" is the kernel's next_for over the same queue.
+    trauma_specialist = Taker(
+        services=frozenset({"emergency", "victims"}), competences=frozenset({"psychotraumatology"})
+    )
+    first = queries.queue_head(trauma_specialist, NOW).first()
+    expected = next_for(trauma_specialist, entries, NOW, calendar)
+    assert (first.pk if first else None) == (expected.entry.contact_id if expected else None)
 
 
 @pytest.fixture
