@@ -42,6 +42,16 @@ def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[datetime.d
 
 
 @pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Rate-limit counters live in the cache: each test starts from zero and leaves nothing."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def italian_by_default() -> Iterator[None]:
     """Each test starts in the site's default language, whatever a previous request activated."""
     from django.utils import translation

@@ -11,7 +11,6 @@ import time
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -25,13 +24,6 @@ pytestmark = pytest.mark.django_db
 
 LINE = re.compile(r"^(SPORTELLO_CLIENT_ID|SPORTELLO_API_TOKEN|SPORTELLO_HMAC_SECRET)=([\w-]+)$")
 OPEN = rome(2026, 11, 25, 10, 0)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def provision(name: str) -> tuple[str, dict[str, str]]:

@@ -8,7 +8,6 @@ from unittest import mock
 
 import pytest
 from django.core import signing
-from django.core.cache import cache
 
 from sportello.intake.citizen_forms import offered_windows, start_token
 from sportello.intake.citizen_views import SENT_SALT
@@ -21,14 +20,6 @@ pytestmark = pytest.mark.django_db
 TUESDAY_MORNING = rome(2026, 12, 1, 10, 0)
 MORNING = "2026-12-01T09:30/13:45"
 AFTERNOON = "2026-12-01T13:45/18:00"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    """Rate-limit counters live in the cache: each test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 
 from sportello.accounts.models import Profession, ProfessionalProfile, User
 from sportello.accounts.roles import Role
@@ -17,13 +16,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/queue/"
 SERVICES = {"emergency", "victims", "mediation", "criminology"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

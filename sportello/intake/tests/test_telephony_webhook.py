@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
 from sportello.api import operations as api_operations
@@ -92,13 +91,6 @@ def counts():
         IdempotencyRecord.objects.count(),
         list(ReferenceCounter.objects.values_list("year", "last").order_by("year")),
     )
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
