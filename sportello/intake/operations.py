@@ -190,7 +190,7 @@ def _claim(contact: Contact, user: User, at: datetime.datetime) -> Contact:
     claimed = Contact.objects.filter(pk=contact.pk, status__in=QUEUE_STATUSES).update(
         status=Status.TAKEN, taken_by=user, taken_at=at, status_changed_at=at
     )
-    contact.refresh_from_db()
+    contact.refresh_from_db(fields=["status", "taken_by", "taken_at", "status_changed_at"])
     if not claimed:
         return contact
     _audit(contact, "taken", from_status=from_status, actor=user, at=at)

@@ -95,6 +95,16 @@ def _takeable_service_ids(taker: Taker) -> list[int] | None:
     ]
 
 
+# Lists never show what the person said or how to reach them: not decrypting those fields
+# spares the queue page, refreshed by every professional every few seconds, hundreds of
+# decryptions a minute.
+PERSONAL_FIELDS = ("caller_number", "email", "caller_name", "reason")
+
+
+def _listing() -> QuerySet[Contact]:
+    return Contact.objects.defer(*PERSONAL_FIELDS)
+
+
 def _due(at: datetime.datetime) -> Q:
     return Q(status__in=QUEUE_STATUSES) & (
         Q(callback_due_at__isnull=True) | Q(callback_due_at__lte=at)
@@ -110,7 +120,7 @@ def _in_queue_order(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
 
 def queue_head(taker: Taker, at: datetime.datetime) -> QuerySet[Contact]:
     """Due contacts this taker may take, first one first (the claim locks the first free one)."""
-    contacts = Contact.objects.filter(_due(at))
+    contacts = _listing().filter(_due(at))
     service_ids = _takeable_service_ids(taker)
     if service_ids is not None:
         contacts = contacts.filter(service_id__in=service_ids)
@@ -152,7 +162,7 @@ def queue_page(user: User, target_minutes: float) -> QueuePage:
     calendar = catalogue.opening_calendar()
     required = _required_competences()
     taker = taker_for(user)
-    due = _in_queue_order(Contact.objects.filter(_due(at)).select_related("service"))
+    due = _in_queue_order(_listing().filter(_due(at)).select_related("service"))
     head = list(due[:PAGE_LENGTH])
     ranked = rank(
         [_entry(contact, required[contact.service_id][1]) for contact in head], at, calendar
@@ -168,18 +178,21 @@ def queue_page(user: User, target_minutes: float) -> QueuePage:
         for item in ranked
     ]
     upcoming = list(
-        Contact.objects.filter(status__in=QUEUE_STATUSES, callback_due_at__gt=at)
+        _listing()
+        .filter(status__in=QUEUE_STATUSES, callback_due_at__gt=at)
         .select_related("service")
         .order_by("callback_due_at", "pk")[:PAGE_LENGTH]
     )
-    held_contacts = Contact.objects.filter(status__in=(Status.TAKEN, Status.IN_CONVERSATION))
-    if not policies.can_supervise(user):
+    supervisor = policies.can_supervise(user)
+    held_contacts = _listing().filter(status__in=(Status.TAKEN, Status.IN_CONVERSATION))
+    if not supervisor:
         held_contacts = held_contacts.filter(taken_by=user)
     held = list(held_contacts.select_related("service", "taken_by").order_by("taken_at"))
     unreachable: list[Contact] = []
-    if policies.can_supervise(user):
+    if supervisor:
         unreachable = list(
-            Contact.objects.filter(
+            _listing()
+            .filter(
                 status=Status.CLOSED,
                 close_reason=CloseReason.UNREACHABLE,
                 closed_at__gte=at - datetime.timedelta(days=7),
@@ -295,7 +308,9 @@ def earlier_contacts(user: User, contact: Contact) -> list[EarlierContact]:
     if not contact.caller_number_lookup:
         return []
     earlier = (
-        Contact.objects.filter(caller_number_lookup=contact.caller_number_lookup)
+        # The reason is read (some may see it); the ways to reach the person are not shown.
+        Contact.objects.defer("caller_number", "email", "caller_name")
+        .filter(caller_number_lookup=contact.caller_number_lookup)
         .exclude(pk=contact.pk)
         .filter(received_at__lte=contact.received_at)
         .select_related("service", "taken_by")

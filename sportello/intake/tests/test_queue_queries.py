@@ -188,3 +188,25 @@ def test_the_contact_sheet_costs_the_same_queries_for_1_or_10_earlier_contacts(
         return len(captured)
 
     assert queries_for(1) == queries_for(10)
+
+
+def test_the_queue_page_decrypts_nothing_personal(
+    milan, make_contact, coordinator, client, frozen_now, monkeypatch
+):
+    from sportello import field_encryption
+
+    frozen_now(NOW)
+    for minute in range(5):
+        make_contact(
+            NOW - datetime.timedelta(minutes=minute + 1),
+            caller_number="+393331234567",
+            reason="lutto",
+        )
+    decrypted: list[str] = []
+    real = field_encryption.decrypt
+    monkeypatch.setattr(
+        field_encryption, "decrypt", lambda token: decrypted.append(token) or real(token)
+    )
+    client.force_login(coordinator)
+    assert client.get("/personale/coda/").content.decode().count("data-reference=") == 5
+    assert decrypted == []
