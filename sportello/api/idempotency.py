@@ -59,6 +59,8 @@ def once(client: ApiClient, key: str, raw_body: bytes, operation: Callable[[], A
     first commits, fails, and replays the first answer."""
     digest = hashlib.sha256(raw_body).hexdigest()
     with transaction.atomic():
+        # The common retry (the first answer long committed) is a plain read; only a true race
+        # goes through the failed INSERT below.
         existing = IdempotencyRecord.objects.filter(client=client, key=key).first()
         if existing is not None:
             return _replay(existing, digest)
