@@ -30,11 +30,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "sportello.accounts",
     "sportello.services",
     "sportello.public",
     "sportello.api",
     "sportello.intake",
+    "sportello.privacy",
+    "sportello.alerts",
+    "sportello.triage",
+    "sportello.cases",
 ]
 
 MIDDLEWARE = [
