@@ -12,11 +12,12 @@ $(STAMP): requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.txt
 	touch $(STAMP)
 
+# The web server and a Celery worker with beat (Procfile), on a broker that needs no server.
 demo: $(STAMP)
-	@mkdir -p var
+	@mkdir -p var/celery
 	DJANGO_DEBUG=1 SPORTELLO_DEMO=1 $(BIN)/python manage.py migrate --no-input -v 0
 	DJANGO_DEBUG=1 SPORTELLO_DEMO=1 $(BIN)/python manage.py seed_demo
-	DJANGO_DEBUG=1 SPORTELLO_DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 SPORTELLO_DEMO=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

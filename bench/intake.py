@@ -223,6 +223,8 @@ def main() -> None:
         # Rate limits are not what is measured; a per-process cache is enough for that.
         "SPORTELLO_API_RATE": "1000000/min",
         "CACHE_URL": "locmemcache://",
+        # The webhook enqueues nothing; production settings still want a broker named.
+        "CELERY_BROKER_URL": "memory://",
         "DJANGO_SECURE_COOKIES": "0",
         "DATABASE_CONN_MAX_AGE": str(args.conn_max_age),
     }

@@ -22,19 +22,40 @@ def _derived(purpose: str) -> bytes:
     return hashlib.sha256(f"sportello:{purpose}:{settings.SECRET_KEY}".encode()).digest()
 
 
+class _Keyring:
+    """The configured keys, each known by a short id stored in front of every ciphertext, so
+    that a value says which key sealed it: rotation skips what is already under the newest key,
+    and a missing key is named instead of guessed."""
+
+    def __init__(self, keys: list[str]) -> None:
+        try:
+            self.fernets = [(key_id(key), Fernet(key)) for key in keys]
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                "SPORTELLO_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded "
+                "bytes): make one with `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`"
+            ) from error
+        self.by_id = dict(self.fernets)
+        # Values written before key ids existed carry no prefix: any key may open them.
+        self.any_key = MultiFernet([fernet for _id, fernet in self.fernets])
+
+    @property
+    def newest_id(self) -> str:
+        return self.fernets[0][0]
+
+
+def key_id(key: str) -> str:
+    """A public fingerprint of a key (8 hex digits of its SHA-256): safe to store and log."""
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
 @cache
-def _fernet() -> MultiFernet:
+def _keyring() -> _Keyring:
     keys = settings.SPORTELLO_ENCRYPTION_KEYS or [
         base64.urlsafe_b64encode(_derived("encryption")).decode()
     ]
-    try:
-        return MultiFernet([Fernet(key) for key in keys])
-    except ValueError as error:
-        raise ImproperlyConfigured(
-            "SPORTELLO_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64-encoded bytes): "
-            "make one with `python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())'`"
-        ) from error
+    return _Keyring(list(keys))
 
 
 @cache
@@ -44,17 +65,38 @@ def _lookup_key() -> bytes:
 
 def forget_keys() -> None:
     """Drop the cached keys (after the settings changed, e.g. in a test or a key rotation)."""
-    _fernet.cache_clear()
+    _keyring.cache_clear()
     _lookup_key.cache_clear()
 
 
+# A Fernet token is url-safe base64, so "$" never occurs in it: "<key id>$<token>".
+SEPARATOR = "$"
+
+
 def encrypt(plain: str) -> str:
-    return _fernet().encrypt(plain.encode()).decode()
+    keyring = _keyring()
+    token = keyring.fernets[0][1].encrypt(plain.encode()).decode()
+    return f"{keyring.newest_id}{SEPARATOR}{token}"
 
 
-def decrypt(token: str) -> str:
+def stored_key_id(stored: str) -> str:
+    """The id of the key that sealed a stored value ("" for values older than key ids)."""
+    kid, separator, _token = stored.partition(SEPARATOR)
+    return kid if separator else ""
+
+
+def decrypt(stored: str) -> str:
+    keyring = _keyring()
+    kid = stored_key_id(stored)
+    token = stored.partition(SEPARATOR)[2] if kid else stored
+    fernet = keyring.by_id.get(kid) if kid else keyring.any_key
+    if fernet is None:
+        raise ImproperlyConfigured(
+            f"A value was encrypted with key {kid}, which is not in SPORTELLO_ENCRYPTION_KEYS: "
+            "was a key removed before `manage.py rotate_encryption` re-encrypted the data?"
+        )
     try:
-        return _fernet().decrypt(token.encode()).decode()
+        return fernet.decrypt(token.encode()).decode()
     except InvalidToken as error:
         raise ImproperlyConfigured(
             "A value cannot be decrypted with SPORTELLO_ENCRYPTION_KEYS: was a key removed "
@@ -62,9 +104,11 @@ def decrypt(token: str) -> str:
         ) from error
 
 
-def reencrypt(token: str) -> str:
-    """The same value under the first (newest) key."""
-    return _fernet().rotate(token.encode()).decode()
+def reencrypt(stored: str) -> str:
+    """The same value under the newest key; a value already under it is returned unchanged."""
+    if stored_key_id(stored) == _keyring().newest_id:
+        return stored
+    return encrypt(decrypt(stored))
 
 
 def lookup_hash(value: str, purpose: str) -> str:
@@ -122,11 +166,12 @@ def reencrypt_all(batch: int = 500) -> int:
                 )
                 rows = cursor.fetchall()
                 for row_pk, token in rows:
-                    if token:
+                    fresh = reencrypt(token) if token else token
+                    if fresh != token:
                         cursor.execute(
                             f"UPDATE {quote(table)} SET {quote(column)} = %s "  # noqa: S608
                             f"WHERE {quote(pk)} = %s",
-                            [reencrypt(token), row_pk],
+                            [fresh, row_pk],
                         )
                         changed += 1
             if len(rows) < batch:

@@ -53,6 +53,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sportello.accounts.middleware.SecondFactorRequired",
+    "sportello.accounts.middleware.NoStoreForStaffPages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -220,3 +223,76 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Background work: Celery. Production uses Redis (CELERY_BROKER_URL=redis://127.0.0.1:6379/0);
+# DEBUG runs (the demo) default to kombu's filesystem transport under var/celery/, which needs no
+# server. Production refuses to start without an explicit broker.
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL", default="filesystem://localhost//" if DEBUG else environ.Env.NOTSET
+)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _celery_queue = BASE_DIR / "var" / "celery" / "queue"
+    _celery_processed = BASE_DIR / "var" / "celery" / "processed"
+    for _folder in (_celery_queue, _celery_processed):
+        _folder.mkdir(parents=True, exist_ok=True)
+    # One folder both ways: what the web server writes is what the worker reads.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_queue),
+        "data_folder_out": str(_celery_queue),
+        "processed_folder": str(_celery_processed),
+        "store_processed": False,
+    }
+# A task is acknowledged once it has run: a worker that dies mid-task leaves it for another.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+# Tasks report through the database, never through results: no result backend to run.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# What tasks print (the demo's console e-mails) is information, not a warning.
+CELERY_WORKER_REDIRECTS_STDOUTS_LEVEL = "INFO"
+# Seconds between sweeps for high-risk contacts and overdue follow-ups to escalate.
+SPORTELLO_ESCALATION_SWEEP_SECONDS = env.int("SPORTELLO_ESCALATION_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE = {
+    "escalate-risk": {
+        "task": "sportello.triage.tasks.escalate",
+        "schedule": float(SPORTELLO_ESCALATION_SWEEP_SECONDS),
+    },
+    "alerts-sweep": {"task": "sportello.alerts.tasks.sweep_unsent", "schedule": 300.0},
+}
+
+# Staff alerts (escalations, break-glass): shown in the staff header and sent by e-mail.
+# Minutes after which an alert nobody has acknowledged is sent again.
+SPORTELLO_ALERT_REPEAT_MINUTES = env.int("SPORTELLO_ALERT_REPEAT_MINUTES", default=15)
+SPORTELLO_ALERT_EMAIL_FROM = env.str("SPORTELLO_ALERT_EMAIL_FROM", default="sportello@localhost")
+# The address staff open Sportello at: alert e-mails link to it.
+SPORTELLO_SITE_URL = env.str("SPORTELLO_SITE_URL", default="http://127.0.0.1:8000")
+# E-mail: printed on the console in DEBUG runs, SMTP otherwise (smtp+tls://user:pw@host:587).
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("sportello.alerts.context_processors.alerts")
+
+# Staff who see health data (professionals, coordinators, superusers) confirm each session with
+# a second factor: an authenticator app (TOTP) or a one-time recovery code. Off in DEBUG runs
+# (the demo) unless set.
+SPORTELLO_REQUIRE_MFA = env.bool("SPORTELLO_REQUIRE_MFA", default=not DEBUG)
+# Second-factor codes a user may try (django-ratelimit syntax), right or wrong.
+SPORTELLO_MFA_RATE = env.str("SPORTELLO_MFA_RATE", default="5/5m")
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env.str("SPORTELLO_MFA_ISSUER", default="Sportello")
+# A session ends after this many minutes without a request, and when the browser closes.
+SPORTELLO_SESSION_IDLE_MINUTES = env.int("SPORTELLO_SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = SPORTELLO_SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# The case record: the version of the informed-consent text in force; a consent is recorded
+# against it, so a new text asks for consent again.
+SPORTELLO_CONSENT_TEXT_VERSION = env.str(
+    "SPORTELLO_CONSENT_TEXT_VERSION", default="consenso-2026-01"
+)

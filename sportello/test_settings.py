@@ -12,6 +12,9 @@ os.environ.setdefault("SPORTELLO_LOOKUP_KEY", "tests-only-lookup-key")
 os.environ.setdefault(
     "DJANGO_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
+# Tasks run in the test process (eager) unless SPORTELLO_TEST_BROKER names a real broker for
+# the worker tests.
+os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("SPORTELLO_TEST_BROKER") or "memory://")
 
 from sportello.settings import *  # noqa: F403
 
@@ -28,3 +31,21 @@ SPORTELLO_FORM_MIN_SECONDS = 0
 # share an in-memory SQLite connection across threads and keep the PostgreSQL test database
 # busy at teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = os.environ.get("SPORTELLO_TEST_BROKER") or "memory://"
+# Each test process has its own queue, so parallel runs on one broker never take each other's
+# tasks; the worker it starts is told the name (sportello.testing.celery_worker_process).
+CELERY_TASK_DEFAULT_QUEUE = (
+    os.environ.get("SPORTELLO_TEST_QUEUE") or f"sportello-test-{os.getpid()}"
+)
+# The worker tests' Celery worker writes its e-mails where the test can read them.
+if os.environ.get("SPORTELLO_TEST_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["SPORTELLO_TEST_EMAIL_DIR"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# The second factor is off like in the demo; its tests turn it on.
+SPORTELLO_REQUIRE_MFA = False

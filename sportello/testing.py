@@ -24,10 +24,12 @@ def milan(db: None) -> None:
     from sportello.accounts.starting_lists import install_professions_and_languages
     from sportello.public.legal_texts import install_legal_pages
     from sportello.services.catalogue_loader import install_catalogue
+    from sportello.triage.starting_lists import install_reasons
 
     install_catalogue(json.loads(MILAN_CATALOGUE.read_text(encoding="utf-8")), apps.get_model)
     install_legal_pages(apps.get_model)
     install_professions_and_languages(apps.get_model)
+    install_reasons(apps.get_model)
 
 
 @pytest.fixture
@@ -115,3 +117,143 @@ def make_contact(db: None) -> Callable[..., object]:
         return operations.register_contact(request).contact
 
     return make
+
+
+# Fixtures that give a test the database, directly or through another fixture.
+_DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+
+
+@pytest.fixture(autouse=True)
+def append_only_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """On PostgreSQL the chained logs refuse DELETE and TRUNCATE unless the session turns
+    `sportello.log_maintenance` on: each test runs with it off, as production does, and it is
+    turned on again just before pytest-django's flush truncates every table."""
+    if request.node.get_closest_marker("django_db") is None and _DATABASE_FIXTURES.isdisjoint(
+        request.fixturenames
+    ):
+        yield
+        return
+    # Set up pytest-django's database fixture first, so that this teardown runs before its flush.
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET sportello.log_maintenance = 'off'")
+    yield
+    # Inside a test's rolled-back transaction there is nothing to flush (and the transaction
+    # may have been aborted by the refusal under test).
+    if not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET sportello.log_maintenance = 'on'")
+
+
+class CeleryWorker:
+    """A real Celery worker process, consuming this test process's queue on the test broker."""
+
+    def __init__(self, hostname: str, email_dir: Path, log_path: Path) -> None:
+        self.hostname = hostname
+        self.email_dir = email_dir
+        self.log_path = log_path
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CeleryWorker]:
+    """`celery worker` in a subprocess on SPORTELLO_TEST_BROKER and the PostgreSQL test
+    database, its e-mails written to files; for tests marked celery_worker and transaction=True
+    (the worker sees only what the test committed). Skipped without a broker or on SQLite (a
+    worker cannot open the test process's database); SPORTELLO_REQUIRE_WORKER=1 (CI) turns the
+    missing broker into a failure."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from urllib.parse import quote
+
+    from django.conf import settings
+    from django.db import connection
+
+    from sportello import celery_app
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the Celery worker tests need PostgreSQL: run `make test-postgres`")
+    broker = os.environ.get("SPORTELLO_TEST_BROKER", "")
+    if not broker:
+        message = (
+            "SPORTELLO_TEST_BROKER is not set: the Celery worker tests need a broker, e.g. "
+            "SPORTELLO_TEST_BROKER=redis://127.0.0.1:6379/15"
+        )
+        if os.environ.get("SPORTELLO_REQUIRE_WORKER") == "1":
+            pytest.fail(message.replace("need", "are required (CI) and need"))
+        pytest.skip(message)
+
+    database = connection.settings_dict
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    hostname = f"{queue}@localhost"
+    folder = tmp_path_factory.mktemp("celery-worker")
+    worker = CeleryWorker(hostname, folder / "mail", folder / "worker.log")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "sportello.test_settings",
+        "CELERY_BROKER_URL": broker,
+        "SPORTELLO_TEST_QUEUE": queue,
+        "SPORTELLO_TEST_EMAIL_DIR": str(worker.email_dir),
+        "DATABASE_URL": (
+            f"postgres://{quote(database['USER'], safe='')}:"
+            f"{quote(str(database['PASSWORD']), safe='')}@{database['HOST'] or 'localhost'}:"
+            f"{database['PORT'] or 5432}/{quote(database['NAME'], safe='')}"
+        ),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "sportello",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+        f"--hostname={hostname}",
+        f"--queues={queue}",
+    ]
+    with worker.log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start:\n{worker.log_tail()}")
+        yield worker
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -17,5 +17,9 @@ urlpatterns += i18n_patterns(
     path("", include("sportello.intake.citizen_urls")),
     path("", include("sportello.accounts.urls")),
     path("personale/", include("sportello.intake.urls")),
+    path("personale/privacy/", include("sportello.privacy.urls")),
+    path("personale/casi/", include("sportello.cases.urls")),
+    path("personale/avvisi/", include("sportello.alerts.urls")),
+    path("personale/", include("sportello.triage.urls")),
     prefix_default_language=False,
 )

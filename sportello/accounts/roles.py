@@ -42,6 +42,7 @@ _CATALOGUE = (
     ]
     + [("accounts", model) for model in ("profession", "language", "professionalprofile")]
     + [("public", model) for model in ("legalpage", "legalsection")]
+    + [("triage", "contactreason"), ("cases", "sectionfield")]
 )
 
 # Model-level rights granted through the admin; record-level rules live in each app's policies.
@@ -58,6 +59,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "public.view_legalsection",
         "public.change_legalsection",
         "public.add_legalsection",
+        "privacy.view_accesslog",
+        "privacy.view_auditevent",
     ],
     Role.MANAGEMENT: ["public.view_pagefeedback"],
     Role.SWITCHBOARD: [],

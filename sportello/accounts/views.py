@@ -19,8 +19,11 @@ class StaffLoginView(auth_views.LoginView):
 def staff_home(request: HttpRequest) -> HttpResponse:
     """Each role lands where its work is."""
     roles = set(request.user.roles)  # type: ignore[union-attr]
-    if roles & {Role.PROFESSIONAL, Role.COORDINATOR}:
-        return redirect("intake:queue")
+    # The queue is one click away from both homes; the cases are where the day's work starts.
+    if Role.COORDINATOR in roles:
+        return redirect("cases:coordination")
+    if Role.PROFESSIONAL in roles:
+        return redirect("cases:home")
     if Role.SWITCHBOARD in roles:
         return redirect("intake:switchboard")
     if roles & ADMIN_ROLES:

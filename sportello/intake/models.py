@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from sportello.field_encryption import EncryptedTextField
+from sportello.privacy.models import ChainedLogRow
 from sportello.services.models import EmergencyProgramme, Service
 
 
@@ -202,10 +203,18 @@ class CallAttempt(models.Model):
         return f"{self.contact_id} {self.at:%Y-%m-%d %H:%M} {self.outcome}"
 
 
-class ContactEvent(models.Model):
-    """The audit trail of a contact: who did what, when, from which status to which."""
+class ContactEvent(ChainedLogRow):
+    """The audit trail of a contact: who did what, when, from which status to which.
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
+    A hash-chained, append-only log (sportello.privacy): rows are added only through
+    sportello.privacy.chained_logs.append."""
+
+    # No constraint and nothing cascades: the trail outlives the contact (retention erases the
+    # contact; its events keep only a number that leads nowhere), and deleting a contact can
+    # neither erase its trail nor be blocked by it.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
+    )
     at = models.DateTimeField(_("quando"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -221,7 +230,7 @@ class ContactEvent(models.Model):
     to_status = models.CharField(max_length=20, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 
-    class Meta:
+    class Meta(ChainedLogRow.Meta):
         ordering = ["at", "pk"]
         verbose_name = _("evento del contatto")
         verbose_name_plural = _("eventi del contatto")

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sportello import yearly_reference
 from sportello.accounts.models import User
 from sportello.field_encryption import lookup_hash
 from sportello.intake import lifecycle, phone_numbers, policies, queries
@@ -25,9 +26,11 @@ from sportello.intake.models import (
     ReferenceCounter,
     Status,
 )
+from sportello.privacy.chained_logs import append
 from sportello.services import queries as catalogue
 from sportello.services.models import EmergencyProgramme, Service
 from sportello.services.queries import DeskStatus
+from sportello.triage import safety
 
 NUMBER_LOOKUP = "caller-number"
 LIVE_CHANNELS = (Channel.SWITCHBOARD, Channel.TELEPHONY)
@@ -68,7 +71,9 @@ def _audit(
     at: datetime.datetime | None = None,
     **detail: object,
 ) -> None:
-    ContactEvent.objects.create(
+    # Appended to the contacts' hash chain, inside the operation's transaction.
+    append(
+        ContactEvent,
         contact=contact,
         at=at or catalogue.now(),
         actor=actor,
@@ -81,18 +86,7 @@ def _audit(
 
 
 def _next_reference(year: int) -> str:
-    # One upsert (PostgreSQL, SQLite ≥ 3.35): the counter row stays locked until commit, so two
-    # contacts never share a number; a contact rolled back leaves a gap, which is honest about
-    # an attempt that did not land.
-    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608
-            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [year],
-        )
-        (number,) = cursor.fetchone()
-    return f"SP-{year}-{number:06d}"
+    return yearly_reference.next_reference(ReferenceCounter, "SP", year)
 
 
 def _programme_for(service: Service, day: datetime.date) -> EmergencyProgramme | None:
@@ -308,6 +302,9 @@ def record_outcome(
             raise ValidationError(
                 _("A quell'ora lo sportello è chiuso: scegli un orario di apertura.")
             )
+    if outcome in (Outcome.REACHED, Outcome.WRONG_NUMBER):
+        # Invariant 3: a high-risk contact stays open until its safety protocol is documented.
+        safety.require_protocol_complete([contact.pk])
     CallAttempt.objects.create(contact=contact, at=at, by=user, outcome=outcome, note=note)
     if outcome == Outcome.REACHED:
         _close(contact, CloseReason.COMPLETED, at)
@@ -315,7 +312,9 @@ def record_outcome(
         _close(contact, CloseReason.WRONG_NUMBER, at)
     elif outcome == Outcome.NO_ANSWER:
         contact.failed_attempts += 1
-        if contact.failed_attempts >= settings.SPORTELLO_MAX_CALLBACK_ATTEMPTS:
+        if contact.failed_attempts >= settings.SPORTELLO_MAX_CALLBACK_ATTEMPTS and not (
+            safety.protocol_incomplete(contact.pk)
+        ):
             _close(contact, CloseReason.UNREACHABLE, at)
         else:
             retry = calendar.after_working_time(

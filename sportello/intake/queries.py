@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Count,
+    Exists,
     Min,
+    OuterRef,
     Q,
     QuerySet,
 )
@@ -35,6 +37,7 @@ from sportello.intake.queue_order import (
 )
 from sportello.services import queries as catalogue
 from sportello.services.models import Service
+from sportello.triage.models import RiskLevel, Screening
 
 # The queue page lists this many contacts; the counts above it cover the whole queue.
 PAGE_LENGTH = 50
@@ -234,6 +237,12 @@ class QueueSummary:
         return sum(item.in_danger for item in self.services)
 
 
+def _screened_high() -> Exists:
+    """Screened at high or imminent risk at some point: a person waiting for a callback after
+    such a screening counts as at risk even if a later screening was lower (conservative)."""
+    return Exists(Screening.objects.filter(contact=OuterRef("pk"), level__gte=RiskLevel.HIGH))
+
+
 def queue_summary() -> QueueSummary:
     """Per active service: how many are due in the queue, the longest working wait, how many
     flagged in danger (the switchboard console and GET /api/v1/queue/), all at one instant."""
@@ -247,7 +256,7 @@ def queue_summary() -> QueueSummary:
         .annotate(
             waiting=Count("pk"),
             oldest=Min(due_since()),
-            in_danger=Count("pk", filter=Q(danger_now=True)),
+            in_danger=Count("pk", filter=Q(danger_now=True) | Q(_screened_high())),
         )
     }
     services = []

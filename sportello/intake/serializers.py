@@ -95,7 +95,9 @@ class ServiceQueueSerializer(serializers.Serializer[dict[str, Any]]):
     waiting = serializers.IntegerField()
     oldest_waiting_since = serializers.DateTimeField(allow_null=True)
     oldest_wait_minutes = serializers.FloatField(help_text=_("Minuti lavorativi."))
-    at_risk = serializers.IntegerField(help_text=_("Contatti con qualcuno in pericolo ora."))
+    at_risk = serializers.IntegerField(
+        help_text=_("Contatti con qualcuno in pericolo ora o valutati a rischio alto o imminente.")
+    )
 
 
 class QueueSerializer(serializers.Serializer[dict[str, Any]]):

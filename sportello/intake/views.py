@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -15,11 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sportello.accounts.models import User
+from sportello.cases import policies as case_policies
 from sportello.intake import caller_script, operations, phone_numbers, policies, queries
 from sportello.intake.forms import HandoverForm, OutcomeForm
 from sportello.intake.models import Channel, Contact, Status
+from sportello.privacy.operations import record_access
 from sportello.services import queries as catalogue
 from sportello.services import status_text
+from sportello.triage import policies as triage_policies
+from sportello.triage import queries as triage_queries
 
 View = Callable[..., HttpResponse]
 
@@ -142,9 +147,18 @@ def duty(request: HttpRequest) -> HttpResponse:
     return redirect("intake:queue")
 
 
+@transaction.atomic
 def _sheet(request: HttpRequest, pk: int, form: OutcomeForm, status: int = 200) -> HttpResponse:
+    """The sheet shows why the person called and their risk: the read is logged with it."""
     user: User = request.user  # type: ignore[assignment]
     contact = queries.contact_sheet(user, pk)
+    record_access(
+        request,
+        user,
+        object_type="contact",
+        object_id=contact.pk,
+        purpose=_("scheda del contatto %(reference)s") % {"reference": contact.reference},
+    )
     return render(
         request,
         "intake/contact_sheet.html",
@@ -156,6 +170,10 @@ def _sheet(request: HttpRequest, pk: int, form: OutcomeForm, status: int = 200) 
             "can_act": policies.can_act_on(user, contact),
             "held": contact.status in (Status.TAKEN, Status.IN_CONVERSATION),
             "max_attempts": settings.SPORTELLO_MAX_CALLBACK_ATTEMPTS,
+            "risk": triage_queries.risk_of(contact.pk),
+            "cases": list(contact.cases.only("pk", "reference", "status")),
+            "can_open_case": case_policies.can_open_from(user, contact),
+            "can_screen": triage_policies.can_screen(user, contact),
         },
         status=status,
     )

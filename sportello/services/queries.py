@@ -45,6 +45,12 @@ def current_organisation() -> Organisation:
     return organisation
 
 
+def desk_zone() -> zoneinfo.ZoneInfo:
+    """The organisation's time zone: "today" and "same day" are the desk's, not UTC's."""
+    timezone_name = Organisation.objects.order_by("pk").values_list("timezone", flat=True).first()
+    return zoneinfo.ZoneInfo(timezone_name or "Europe/Rome")
+
+
 def _holiday_lookup(organisation: Organisation) -> holidays.HolidayBase:
     language = "it_IT" if (get_language() or "it").startswith("it") else "en_US"
     return holidays.country_holidays(

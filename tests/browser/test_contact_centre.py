@@ -10,9 +10,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TUESDAY_10 = rome(2026, 12, 1, 10, 0)
 
 
-def sign_in(page, live_server, username: str, language: str = "") -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, live_server, username: str, language: str = "", then: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Sign in, then go to ``then`` (professionals land on their cases, not on the queue)."""
     prefix = f"/{language}" if language else ""
-    page.goto(f"{live_server.url}{prefix}/personale/accesso/")
+    page.goto(
+        f"{live_server.url}{prefix}/personale/accesso/?next={prefix}{then}"
+        if then
+        else f"{live_server.url}{prefix}/personale/accesso/"
+    )
     page.fill("#id_username", username)
     page.fill("#id_password", "a-long-test-password")
     page.click("main button[type=submit]")
@@ -53,7 +58,7 @@ def test_queue_and_contact_sheet_pass_axe_in_both_languages(
     make_staff("professional", username="paola")
     make_contact(rome(2026, 12, 1, 9, 30), caller_number="+393331234567", reason="lutto")
     make_contact(rome(2026, 12, 1, 9, 55), service="victims", danger_now=True)
-    sign_in(page, live_server, "paola")
+    sign_in(page, live_server, "paola", then="/personale/coda/")
     assert page.locator("tr[data-reference]").count() == 2
     assert axe_violations(page) == []
     screenshot(page, "queue-it")
@@ -79,7 +84,7 @@ def test_the_queue_refreshes_itself(
     settings.SPORTELLO_QUEUE_REFRESH_SECONDS = 1
     frozen_now(TUESDAY_10)
     make_staff("coordinator", username="marco")
-    sign_in(page, live_server, "marco")
+    sign_in(page, live_server, "marco", then="/personale/coda/")
     assert page.locator("tr[data-reference]").count() == 0
     contact = make_contact(TUESDAY_10)
     page.wait_for_selector(f'tr[data-reference="{contact.reference}"]', timeout=5000)
@@ -108,7 +113,7 @@ def test_a_citizen_asks_for_a_callback_and_a_professional_takes_it_live(
         return page
 
     professional = fresh_page("it-IT")
-    sign_in(professional, live_server, "paola")
+    sign_in(professional, live_server, "paola", then="/personale/coda/")
     assert professional.locator("tr[data-reference]").count() == 0
 
     citizen = fresh_page("it-IT")

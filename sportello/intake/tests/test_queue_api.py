@@ -252,3 +252,30 @@ def test_the_queue_is_read_only(client, at, wallboard):
     assert response.status_code == 405
     read_queue(client, wallboard.token)
     assert list(Contact.objects.values_list("pk", "status", "status_changed_at")) == before
+
+
+def test_a_caller_screened_at_high_risk_and_back_in_the_queue_counts_at_risk(
+    client, at, wallboard, professional
+):
+    from sportello.triage import operations as triage
+    from sportello.triage.risk_rules import Answers
+
+    at(rome(2026, 11, 25, 10, 0))
+    contact = register(rome(2026, 11, 25, 9, 45), "emergency", caller_number="+393331234567")
+    operations.take_contact(professional, contact.pk)
+    operations.start_conversation(professional, contact.pk)
+    triage.record_screening(
+        professional,
+        contact.pk,
+        triage.ScreeningInput(answers=Answers(plan=True), location_not_disclosed=True),
+    )
+    # The line dropped: the professional will call back in ten minutes.
+    operations.record_outcome(
+        professional, contact.pk, Outcome.CALL_BACK_LATER, call_back_at=rome(2026, 11, 25, 10, 1)
+    )
+    at(rome(2026, 11, 25, 10, 2))
+
+    body, services = read_queue(client, wallboard.token)
+
+    assert (services["emergency"]["waiting"], services["emergency"]["at_risk"]) == (1, 1)
+    assert body["at_risk"] == 1

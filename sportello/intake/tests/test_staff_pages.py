@@ -72,8 +72,8 @@ def test_the_contact_sheet_is_for_its_holder_and_coordinators(
 def test_each_role_lands_where_its_work_is(as_role, client):
     expected = {
         "switchboard": "/personale/centralino/",
-        "professional": "/personale/coda/",
-        "coordinator": "/personale/coda/",
+        "professional": "/personale/casi/",
+        "coordinator": "/personale/casi/coordinamento/",
         "dpo": "/admin/",
         "management": "/admin/",
     }

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from sportello.accounts.operations import ensure_demo_staff
+from sportello.cases.demo_cases import ensure_demo_cases
 from sportello.intake.demo_contacts import ensure_demo_contacts
 
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         added = ensure_demo_contacts()
         if added:
             self.stdout.write(_("Contatti di esempio in coda: %(n)d.") % {"n": added})
+        opened = ensure_demo_cases()
+        if opened:
+            self.stdout.write(_("Prese in carico di esempio: %(n)d.") % {"n": opened})
         self.stdout.write(
             _("Sito: http://127.0.0.1:8000/   Amministrazione: http://127.0.0.1:8000/admin/")
         )
