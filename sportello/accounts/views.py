@@ -26,6 +26,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         return redirect("cases:home")
     if Role.SWITCHBOARD in roles:
         return redirect("intake:switchboard")
+    if Role.DPO in roles:
+        return redirect("privacy:access-log")
     if roles & ADMIN_ROLES:
         return redirect("admin:index")
     return render(request, "accounts/no_role.html", status=403)

@@ -157,6 +157,9 @@ def register_contact(
         CallbackWindow(contact=contact, starts_at=start, ends_at=end)
         for start, end in request.windows
     )
+    contact.reference = _next_reference(local_received.year)
+    contact.save(update_fields=["reference"])
+    # Last: the audit log's chain head, like the reference counter, stays locked until commit.
     _audit(
         contact,
         "registered",
@@ -165,8 +168,6 @@ def register_contact(
         channel=request.channel,
         desk_open=desk.is_open,
     )
-    contact.reference = _next_reference(local_received.year)
-    contact.save(update_fields=["reference"])
     return Registration(contact=contact, desk=desk)
 
 

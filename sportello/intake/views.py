@@ -152,14 +152,7 @@ def _sheet(request: HttpRequest, pk: int, form: OutcomeForm, status: int = 200) 
     """The sheet shows why the person called and their risk: the read is logged with it."""
     user: User = request.user  # type: ignore[assignment]
     contact = queries.contact_sheet(user, pk)
-    record_access(
-        request,
-        user,
-        object_type="contact",
-        object_id=contact.pk,
-        purpose=_("scheda del contatto %(reference)s") % {"reference": contact.reference},
-    )
-    return render(
+    response = render(
         request,
         "intake/contact_sheet.html",
         {
@@ -177,6 +170,16 @@ def _sheet(request: HttpRequest, pk: int, form: OutcomeForm, status: int = 200) 
         },
         status=status,
     )
+    # Logged after rendering, before commit: the log's chain head stays locked briefly, and a
+    # failed log write still rolls back and sends nothing.
+    record_access(
+        request,
+        user,
+        object_type="contact",
+        object_id=contact.pk,
+        purpose=_("scheda del contatto %(reference)s") % {"reference": contact.reference},
+    )
+    return response
 
 
 @allowed_if(policies.can_work_queue)

@@ -30,7 +30,7 @@ from sportello.triage.forms import (
     ScreeningForm,
     SupervisorForm,
 )
-from sportello.triage.models import Escalation, FollowUp, ProtocolStep, RiskLevel, Screening
+from sportello.triage.models import Escalation, FollowUp, ProtocolStep, Screening
 from sportello.triage.risk_rules import REQUIRED_ACTIONS, Action, Level
 
 
@@ -86,14 +86,6 @@ def _risk_page(request: HttpRequest, pk: int, bound: dict[str, Form] | None = No
         contact = _readable_contact(user, pk)
         screening = queries.latest_screening(contact.pk)
         risk = queries.risk_of(contact.pk)
-        record_access(
-            request,
-            user,
-            object_type="screening" if screening else "contact",
-            object_id=screening.pk if screening else contact.pk,
-            purpose=_("rischio e protocollo di sicurezza del contatto %(reference)s")
-            % {"reference": contact.reference},
-        )
         # Prefixed: four forms on one page must not share their fields' ids.
         forms = {
             "emergency": EmergencyCallForm(
@@ -110,7 +102,7 @@ def _risk_page(request: HttpRequest, pk: int, bound: dict[str, Form] | None = No
         required = REQUIRED_ACTIONS[level] if level is not None else frozenset()
         actions = queries.protocol_actions(contact.pk)
         done = {Action(action.kind) for action in actions}
-        return render(
+        response = render(
             request,
             "triage/risk.html",
             {
@@ -141,6 +133,16 @@ def _risk_page(request: HttpRequest, pk: int, bound: dict[str, Form] | None = No
             },
             status=400 if bound else 200,
         )
+        # Logged after rendering, before commit: the log's chain head stays locked briefly.
+        record_access(
+            request,
+            user,
+            object_type="screening" if screening else "contact",
+            object_id=screening.pk if screening else contact.pk,
+            purpose=_("rischio e protocollo di sicurezza del contatto %(reference)s")
+            % {"reference": contact.reference},
+        )
+        return response
 
 
 def _answer_rows(screening: Screening) -> list[tuple[str, bool]]:
@@ -272,7 +274,14 @@ def board(request: HttpRequest) -> HttpResponse:
     local_now = timezone.localtime(catalogue.now(), catalogue.desk_zone())
     start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     with transaction.atomic():
-        rows = queries.high_risk_board(start_of_day)
+        response = render(
+            request,
+            "triage/board.html",
+            {
+                "escalations": queries.open_escalations(),
+                "rows": queries.high_risk_board(start_of_day),
+            },
+        )
         record_access(
             request,
             user,
@@ -280,12 +289,4 @@ def board(request: HttpRequest) -> HttpResponse:
             object_id=local_now.date().isoformat(),
             purpose=_("quadro dei contatti ad alto rischio"),
         )
-        return render(
-            request,
-            "triage/board.html",
-            {
-                "escalations": queries.open_escalations(),
-                "rows": rows,
-                "imminent": RiskLevel.IMMINENT,
-            },
-        )
+        return response
