@@ -19,9 +19,11 @@ def rome(*args: int) -> datetime.datetime:
 
 @pytest.fixture
 def milan(db: None) -> None:
-    """The data the migrations install (Milan's catalogue, legal pages, professions), installed
-    again so that a test after a transactional test's flush still finds it."""
+    """The data the migrations install (Milan's catalogue, legal pages, professions, contact
+    reasons, the service sections' questions), installed again so that a test after a
+    transactional test's flush still finds it."""
     from sportello.accounts.starting_lists import install_professions_and_languages
+    from sportello.cases.section_catalogue import install_section_fields
     from sportello.public.legal_texts import install_legal_pages
     from sportello.services.catalogue_loader import install_catalogue
     from sportello.triage.starting_lists import install_reasons
@@ -30,6 +32,7 @@ def milan(db: None) -> None:
     install_legal_pages(apps.get_model)
     install_professions_and_languages(apps.get_model)
     install_reasons(apps.get_model)
+    install_section_fields(apps.get_model)
 
 
 @pytest.fixture

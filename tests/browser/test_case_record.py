@@ -56,3 +56,24 @@ def test_case_pages_pass_axe_for_the_professional_and_the_coordinator(
     assert coordinator.url.endswith("/personale/casi/coordinamento/")
     assert axe_violations(coordinator) == []
     screenshot(coordinator, "cases-coordination")
+
+
+def test_the_dpo_reads_the_access_log_and_no_clinical_content(
+    page, live_server, milan, frozen_now, settings
+):
+    settings.SPORTELLO_DEMO = True
+    frozen_now(rome(2026, 12, 1, 10, 0))
+    call_command("seed_demo", verbosity=0)
+    case = Case.objects.filter(primary_professional__username="psicologa").first()
+    sign_in(page, live_server, "psicologa")
+    page.goto(f"{live_server.url}/personale/casi/{case.pk}/")
+    page.context.clear_cookies()
+
+    sign_in(page, live_server, "dpo")
+    assert page.url.endswith("/personale/privacy/registro-accessi/")
+    log = page.inner_text("main")
+    assert "psicologa" in log and str(case.pk) in log
+    assert case.goals not in log  # metadata only
+    assert axe_violations(page) == []
+    screenshot(page, "access-log")
+    assert page.goto(f"{live_server.url}/personale/casi/{case.pk}/").status == 404

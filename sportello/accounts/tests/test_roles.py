@@ -76,16 +76,18 @@ def test_demo_staff_one_per_role_and_a_second_run_keeps_them(settings, milan, ca
     profile = ProfessionalProfile.objects.get(user__username="psicologa")
     assert list(profile.services.values_list("code", flat=True)) == ["emergency"]
     User.objects.filter(username="psicologa").update(first_name="Changed")
-    from sportello.intake.models import Contact
+    from sportello.intake.models import QUEUE_STATUSES, Contact
     from sportello.intake.queries import on_duty
 
-    # Four wait in the queue; three more, closed, are the contacts the demo cases came from.
-    assert Contact.objects.exclude(status="closed").count() == 4
+    # Four wait in the queue, one is in conversation after a high-risk screening, three more,
+    # closed, are the contacts the demo cases came from.
+    assert Contact.objects.filter(status__in=QUEUE_STATUSES).count() == 4
     assert "Contatti di esempio in coda: 4" in out
-    assert Contact.objects.count() == 7
+    assert Contact.objects.filter(screenings__level=3, status="in_conversation").count() == 1
+    assert Contact.objects.count() == 8
     assert [user.username for user in on_duty()] == ["psicologa"]
     call_command("seed_demo")
     assert User.objects.count() == 5
-    assert Contact.objects.count() == 7  # the samples are added once
+    assert Contact.objects.count() == 8  # the samples are added once
     assert User.objects.get(username="psicologa").first_name == "Changed"
     assert User.objects.get(username="psicologa").check_password("demo-psicologa-2026")

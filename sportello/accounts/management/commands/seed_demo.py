@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from sportello.accounts.operations import ensure_demo_staff
 from sportello.cases.demo_cases import ensure_demo_cases
 from sportello.intake.demo_contacts import ensure_demo_contacts
+from sportello.triage.demo_screening import ensure_demo_screening
 
 
 class Command(BaseCommand):
@@ -26,6 +27,8 @@ class Command(BaseCommand):
         added = ensure_demo_contacts()
         if added:
             self.stdout.write(_("Contatti di esempio in coda: %(n)d.") % {"n": added})
+        if ensure_demo_screening():
+            self.stdout.write(_("Un contatto di esempio valutato a rischio alto, in colloquio."))
         opened = ensure_demo_cases()
         if opened:
             self.stdout.write(_("Prese in carico di esempio: %(n)d.") % {"n": opened})
