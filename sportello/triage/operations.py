@@ -220,40 +220,27 @@ def record_supervisor_informed(
 
 @transaction.atomic
 def schedule_follow_up(
-    user: User,
-    contact_id: int,
-    *,
-    due_at: datetime.datetime,
-    assigned_to_id: int | None = None,
-    note: str = "",
+    user: User, contact_id: int, *, due_at: datetime.datetime, note: str = ""
 ) -> FollowUp:
-    """A call back owed to the person; one due today documents the same-day follow-up."""
+    """A call back the person is owed, by whoever schedules it; one due today documents the
+    same-day follow-up."""
     contact = _contact_for_protocol(user, contact_id)
     now = catalogue.now()
     if due_at <= now:
         raise ValidationError(_("Il ricontatto deve essere programmato nel futuro."))
-    assignee = user
-    if assigned_to_id is not None and assigned_to_id != user.pk:
-        assignee = User.objects.filter(pk=assigned_to_id, is_active=True).first()  # type: ignore[assignment]
-        if assignee is None or not (
-            assignee.has_role(Role.PROFESSIONAL) or assignee.has_role(Role.COORDINATOR)
-        ):
-            raise ValidationError(_("Il ricontatto va affidato a un professionista."))
     follow_up = FollowUp.objects.create(
         contact=contact,
         due_at=due_at,
-        assigned_to=assignee,
+        assigned_to=user,
         created_at=now,
         created_by=user,
         note=note.strip(),
     )
-    _audit(user, contact, "follow_up_scheduled", follow_up=follow_up.pk, assigned_to=assignee.pk)
+    _audit(user, contact, "follow_up_scheduled", follow_up=follow_up.pk)
     screening = Screening.objects.filter(contact=contact).first()
-    local_today = timezone.localtime(now, catalogue.desk_zone()).date()
-    if (
-        screening is not None
-        and timezone.localtime(due_at, catalogue.desk_zone()).date() == local_today
-    ):
+    zone = catalogue.desk_zone()
+    same_day = timezone.localtime(due_at, zone).date() == timezone.localtime(now, zone).date()
+    if screening is not None and same_day:
         _record_action(
             user, contact, screening, Action.SAME_DAY_FOLLOW_UP, follow_up=follow_up, note=""
         )

@@ -26,7 +26,8 @@ def can_document_protocol(
     user: User, contact: Contact, screened_by_ids: set[int] | None = None
 ) -> bool:
     """The steps may be written by the holder, a screener (after the call was handed back) and
-    the coordinators, so a high-risk contact is never stuck for want of its holder."""
+    the coordinators, so a high-risk contact is never stuck for want of its holder: the same
+    people who read the risk page, which therefore always shows the protocol's forms."""
     return can_read_risk(user, contact, screened_by_ids)
 
 

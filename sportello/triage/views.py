@@ -125,9 +125,6 @@ def _risk_page(request: HttpRequest, pk: int, bound: dict[str, Form] | None = No
                 "follow_ups": queries.follow_ups_of(contact.pk),
                 "escalations": queries.open_escalations_of(contact.pk),
                 "can_screen": policies.can_screen(user, contact),
-                "can_document": policies.can_document_protocol(
-                    user, contact, queries.screened_by_ids(contact.pk)
-                ),
                 "can_acknowledge": policies.can_acknowledge(user),
                 "forms": forms,
             },

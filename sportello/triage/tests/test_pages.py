@@ -177,3 +177,31 @@ def test_the_contact_sheet_offers_the_screening_to_its_holder(
 ):
     page = signed_in(professional).get(reverse("intake:contact", args=[in_conversation.pk]))
     assert reverse("triage:screen", args=[in_conversation.pk]) in page.content.decode()
+
+
+def test_a_location_and_not_disclosed_together_are_refused(
+    in_conversation, professional, signed_in
+):
+    response = signed_in(professional).post(
+        reverse("triage:screen", args=[in_conversation.pk]),
+        screening_post(plan="yes", location="a casa", location_not_disclosed="on"),
+    )
+    assert response.status_code == 400
+    assert "togli la spunta" in response.content.decode()
+    assert Screening.objects.count() == 0
+
+
+def test_marking_a_follow_up_done_is_a_404_for_a_colleague_outside_the_contact(
+    in_conversation, professional, screen, make_staff, signed_in
+):
+    from sportello.testing import rome
+    from sportello.triage import operations
+
+    screen(professional, in_conversation, "moderate")
+    follow_up = operations.schedule_follow_up(
+        professional, in_conversation.pk, due_at=rome(2026, 12, 1, 15, 0)
+    )
+    client = signed_in(make_staff("professional", "piero"))
+    assert client.post(reverse("triage:follow-up-done", args=[follow_up.pk])).status_code == 404
+    follow_up.refresh_from_db()
+    assert follow_up.done_at is None

@@ -147,3 +147,29 @@ def test_an_unreachable_high_risk_person_is_not_closed_as_unreachable(
     contact = intake.record_outcome(professional, in_conversation.pk, "no_answer")
     assert contact.status == Status.NO_ANSWER
     assert Contact.objects.get(pk=contact.pk).closed_at is None
+
+
+def test_a_follow_up_is_done_once(in_conversation, professional, screen):
+    screen(professional, in_conversation, "moderate")
+    follow_up = operations.schedule_follow_up(
+        professional, in_conversation.pk, due_at=rome(2026, 12, 1, 15, 0)
+    )
+    operations.complete_follow_up(professional, follow_up.pk, note="richiamata")
+    with pytest.raises(ValidationError) as refusal:
+        operations.complete_follow_up(professional, follow_up.pk, note="di nuovo")
+    assert "già stato svolto" in refusal.value.messages[0]
+    follow_up.refresh_from_db()
+    assert follow_up.note == "richiamata"
+
+
+def test_a_colleague_cannot_mark_someone_elses_follow_up_done(
+    in_conversation, professional, make_staff, screen
+):
+    screen(professional, in_conversation, "moderate")
+    follow_up = operations.schedule_follow_up(
+        professional, in_conversation.pk, due_at=rome(2026, 12, 1, 15, 0)
+    )
+    with pytest.raises(PermissionDenied):
+        operations.complete_follow_up(make_staff("professional", "piero"), follow_up.pk)
+    follow_up.refresh_from_db()
+    assert follow_up.done_at is None
