@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "sportello.accounts.middleware.SecondFactorRequired",
     "sportello.accounts.middleware.NoStoreForStaffPages",
+    "sportello.accounts.middleware.IdleSessionExpiry",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -77,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sportello.services.context_processors.organisation",
+                "sportello.alerts.context_processors.alerts",
             ],
         },
     },
@@ -275,7 +277,6 @@ SPORTELLO_SITE_URL = env.str("SPORTELLO_SITE_URL", default="http://127.0.0.1:800
 vars().update(
     env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 )
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("sportello.alerts.context_processors.alerts")
 
 # Staff who see health data (professionals, coordinators, superusers) confirm each session with
 # a second factor: an authenticator app (TOTP) or a one-time recovery code. Off in DEBUG runs
@@ -288,7 +289,9 @@ OTP_TOTP_ISSUER = env.str("SPORTELLO_MFA_ISSUER", default="Sportello")
 # A session ends after this many minutes without a request, and when the browser closes.
 SPORTELLO_SESSION_IDLE_MINUTES = env.int("SPORTELLO_SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SPORTELLO_SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Each request of the person (not the pages' automatic refreshes) moves the expiry forward:
+# sportello.accounts.middleware.IdleSessionExpiry.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # The case record: the version of the informed-consent text in force; a consent is recorded

@@ -81,3 +81,31 @@ class NoStoreForStaffPages:
             add_never_cache_headers(response)
             response.headers["Pragma"] = "no-cache"
         return response
+
+
+# Sent by elements that refresh themselves (htmx polling): such a request is the page, not the
+# person, so it must not keep an unattended session alive.
+AUTOMATIC_REFRESH_HEADER = "X-Sportello-Refresh"
+
+
+class IdleSessionExpiry:
+    """A signed-in session lasts SESSION_COOKIE_AGE after the person's last request.
+
+    Replaces SESSION_SAVE_EVERY_REQUEST, which would count the queue's refresh every few
+    seconds as activity (and write the session each time)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and user is not None
+            and user.is_authenticated
+            and AUTOMATIC_REFRESH_HEADER not in request.headers
+        ):
+            session.modified = True
+        return response

@@ -74,3 +74,21 @@ def test_the_idle_time_and_the_second_factor_come_from_the_environment():
     assert _setting("SPORTELLO_REQUIRE_MFA") == "True"
     assert _setting("SPORTELLO_REQUIRE_MFA", DJANGO_DEBUG="1") == "False"
     assert _setting("SPORTELLO_REQUIRE_MFA", SPORTELLO_REQUIRE_MFA="0") == "False"
+
+
+def test_the_queues_automatic_refresh_does_not_keep_an_idle_session_alive(signed_in, client):
+    """An unattended queue page polls every few seconds: that is not the person."""
+    soon = timezone.now() + datetime.timedelta(minutes=1)
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=soon)
+    response = client.get(
+        "/personale/coda/", headers={"HX-Request": "true", "X-Sportello-Refresh": "1"}
+    )
+    assert response.status_code == 200
+    assert stored_session(client).expire_date == soon
+    client.get("/personale/coda/")  # the person clicks: now the session moves forward
+    assert stored_session(client).expire_date > soon + datetime.timedelta(minutes=20)
+
+
+def test_the_polling_elements_mark_their_requests_as_automatic(signed_in, client):
+    page = client.get("/personale/coda/").content.decode()
+    assert '"X-Sportello-Refresh": "1"' in page
