@@ -1,6 +1,7 @@
 """Reading alerts: a person's open ones (the header badge, their page) and whether a group of
 alerts has been seen by someone."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -61,14 +62,27 @@ def staff_with_role(role: Role) -> QuerySet[User]:
     return User.objects.filter(is_active=True, groups__name=role.value).order_by("pk").distinct()
 
 
-def acknowledged_by(group_key: str) -> User | None:
-    """Who acknowledged the group, once it has been acknowledged (see is_acknowledged)."""
-    if not is_acknowledged(group_key):
-        return None
-    seen = (
-        Alert.objects.filter(group_key=group_key, acknowledged_at__isnull=False)
+def acknowledgers(group_keys: Iterable[str]) -> dict[str, User]:
+    """For each group already acknowledged (see is_acknowledged), who saw it first: one query
+    for a whole sweep, whatever the number of groups."""
+    keys = list(group_keys)
+    open_groups = set(
+        Alert.objects.filter(group_key__in=keys, acknowledged_at__isnull=True).values_list(
+            "group_key", flat=True
+        )
+    )
+    first: dict[str, User] = {}
+    for alert in (
+        Alert.objects.filter(group_key__in=keys, acknowledged_at__isnull=False)
+        .exclude(group_key__in=open_groups)
         .select_related("acknowledged_by")
         .order_by("acknowledged_at", "pk")
-        .first()
-    )
-    return seen.acknowledged_by if seen is not None else None
+    ):
+        if alert.acknowledged_by is not None:
+            first.setdefault(alert.group_key, alert.acknowledged_by)
+    return first
+
+
+def acknowledged_by(group_key: str) -> User | None:
+    """Who acknowledged the group, once it has been acknowledged (see is_acknowledged)."""
+    return acknowledgers([group_key]).get(group_key)

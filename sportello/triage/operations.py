@@ -436,12 +436,14 @@ def escalate(now: datetime.datetime | None = None) -> EscalationReport:
         )
     raised = {escalation.pk for escalation in report.raised}
     notified = 0
-    for escalation in (
+    still_open = list(
         Escalation.objects.select_for_update(of=("self",))
         .filter(acknowledged_at=None)
         .select_related("contact", "screening", "follow_up")
-    ):
-        acknowledger = alert_queries.acknowledged_by(escalation.group_key)
+    )
+    seen_by = alert_queries.acknowledgers(escalation.group_key for escalation in still_open)
+    for escalation in still_open:
+        acknowledger = seen_by.get(escalation.group_key)
         if acknowledger is not None:
             _acknowledge(escalation, acknowledger, now)
             report.acknowledged.append(escalation)
