@@ -16,7 +16,13 @@ from sportello.cases.models import (
     validate_birth_year,
 )
 from sportello.cases.models import SessionMode as Mode
-from sportello.cases.operations import PersonData
+from sportello.cases.operations import (
+    MAX_FULL_NAME,
+    MAX_GOALS,
+    MAX_NOTES,
+    MAX_OTHER_PARTICIPANTS,
+    PersonData,
+)
 from sportello.form_styling import BootstrapItaliaForm
 from sportello.intake import phone_numbers
 from sportello.intake.models import Contact
@@ -57,7 +63,7 @@ class PersonForm(BootstrapItaliaForm):
     full_name = forms.CharField(
         label=_("Nome e cognome"),
         required=False,
-        max_length=200,
+        max_length=MAX_FULL_NAME,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     birth_year = forms.IntegerField(
@@ -139,7 +145,7 @@ class GoalsForm(BootstrapItaliaForm):
     goals = forms.CharField(
         label=_("Obiettivi della presa in carico"),
         required=False,
-        max_length=5000,
+        max_length=MAX_GOALS,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Che cosa si vuole raggiungere insieme alla persona."),
     )
@@ -179,19 +185,19 @@ class SessionForm(BootstrapItaliaForm):
     other_participants = forms.CharField(
         label=_("Altre persone presenti"),
         required=False,
-        max_length=500,
+        max_length=MAX_OTHER_PARTICIPANTS,
         help_text=_("Per esempio: la persona e sua sorella."),
     )
     notes = forms.CharField(
         label=_("Note del colloquio"),
         required=False,
-        max_length=20000,
+        max_length=MAX_NOTES,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     next_steps = forms.CharField(
         label=_("Prossimi passi"),
         required=False,
-        max_length=20000,
+        max_length=MAX_NOTES,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

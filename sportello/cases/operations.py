@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -51,8 +52,10 @@ from sportello.services import queries as catalogue
 from sportello.services.models import Service
 from sportello.triage.safety import require_protocol_complete
 
+MAX_FULL_NAME = 200
 MAX_GOALS = 5000
 MAX_NOTES = 20000
+MAX_OTHER_PARTICIPANTS = 500
 MIN_TRANSFER_REASON = 10
 
 
@@ -80,12 +83,14 @@ def _refuse_unless(allowed: bool) -> None:
         raise PermissionDenied(_("Presa in carico non trovata."))
 
 
-def _case(user: User, case_id: int, *, lock: bool = True) -> Case:
+def _case(user: User, case_id: int) -> Case:
     """The case locked for the change, if the user may read it (Case.DoesNotExist otherwise)."""
-    cases = queries.visible_cases(user).select_related("service", "person")
-    if lock:
-        cases = cases.select_for_update(of=("self",))
-    return cases.get(pk=case_id)
+    return (
+        queries.visible_cases(user)
+        .select_related("service", "person")
+        .select_for_update(of=("self",))
+        .get(pk=case_id)
+    )
 
 
 def _require_not_closed(case: Case, what: str) -> None:
@@ -106,7 +111,7 @@ def _clean_person(data: PersonData, *, anonymous: bool) -> dict[str, Any]:
         ]
     if not anonymous and not full_name:
         errors["full_name"] = [_("Scrivi nome e cognome, oppure indica che la persona è anonima.")]
-    if len(full_name) > 200:
+    if len(full_name) > MAX_FULL_NAME:
         errors["full_name"] = [_("Il nome è troppo lungo (al massimo 200 caratteri).")]
     if data.birth_year is not None:
         try:
@@ -171,6 +176,19 @@ def _clean_goals(goals: str) -> str:
     return goals
 
 
+def _require_in_no_open_case(contact: Contact, *, field: str | None = None) -> None:
+    """A contact belongs to one open (or suspended) case at most: name the one it is in."""
+    existing = queries.open_case_of(contact.pk)
+    if existing is None:
+        return
+    error = ValidationError(
+        _("Il contatto %(contact)s fa già parte della presa in carico %(case)s."),
+        code="already_in_case",
+        params={"contact": contact.reference, "case": existing.reference},
+    )
+    raise ValidationError({field: error}) if field else error
+
+
 @transaction.atomic
 def open_case(
     user: User,
@@ -185,15 +203,7 @@ def open_case(
     contact = Contact.objects.select_for_update().get(pk=contact_id)
     if not policies.can_open_from(user, contact):
         raise PermissionDenied(_("Puoi aprire una presa in carico solo da un contatto tuo."))
-    existing = (
-        Case.objects.filter(contacts=contact).exclude(status=Status.CLOSED).only("reference")
-    ).first()
-    if existing is not None:
-        raise ValidationError(
-            _("Il contatto %(contact)s fa già parte della presa in carico %(case)s."),
-            code="already_in_case",
-            params={"contact": contact.reference, "case": existing.reference},
-        )
+    _require_in_no_open_case(contact)
     values = _clean_person(person_data, anonymous=anonymous)
     goals = _clean_goals(goals)
     at = catalogue.now()
@@ -319,15 +329,13 @@ def record_session(
         ]
     if held_at > at:
         errors["held_at"] = [_("Un colloquio si registra dopo averlo svolto: la data è futura.")]
-    for name, text in (
-        ("notes", notes),
-        ("next_steps", next_steps),
-        ("other_participants", other_participants),
+    for name, text, limit in (
+        ("notes", notes, MAX_NOTES),
+        ("next_steps", next_steps, MAX_NOTES),
+        ("other_participants", other_participants, MAX_OTHER_PARTICIPANTS),
     ):
-        if len(text) > MAX_NOTES:
-            errors[name] = [
-                _("Testo troppo lungo (al massimo %(n)d caratteri).") % {"n": MAX_NOTES}
-            ]
+        if len(text) > limit:
+            errors[name] = [_("Testo troppo lungo (al massimo %(n)d caratteri).") % {"n": limit}]
     if errors:
         raise ValidationError(errors)
     participants = _participants(case, participant_ids)
@@ -568,16 +576,7 @@ def link_contact(user: User, case_id: int, contact_id: int) -> Case:
         raise ValidationError(
             {"contact": [_("Il contatto %(contact)s è già collegato.") % {"contact": contact}]}
         )
-    other = Case.objects.filter(contacts=contact).exclude(status=Status.CLOSED).first()
-    if other is not None:
-        raise ValidationError(
-            {
-                "contact": [
-                    _("Il contatto %(contact)s fa già parte della presa in carico %(case)s.")
-                    % {"contact": contact.reference, "case": other.reference}
-                ]
-            }
-        )
+    _require_in_no_open_case(contact, field="contact")
     case.contacts.add(contact)
     _audit(user, case, "contact_linked", contact_id=contact.pk)
     return case
@@ -625,7 +624,6 @@ def break_glass(
         case_id=case.pk,
         purpose=_("accesso eccezionale"),
         action="break_glass",
-        break_glass=True,
     )
     who = user.get_full_name() or user.get_username()
     raise_alert(
@@ -644,12 +642,20 @@ def break_glass(
 
 
 def _break_glass_recipients(service_id: int) -> list[User]:
-    coordinators = [
-        user
-        for user in User.objects.filter(is_active=True, groups__name=Role.COORDINATOR.value)
-        .select_related("professional_profile")
+    """Every active DPO and every active coordinator of the service, in one query: as in
+    policies.coordinated_service_ids, a coordinator whose profile lists no service (or who has
+    no profile) coordinates them all."""
+    coordinates_service = (
+        Q(professional_profile__services=service_id)
+        | Q(professional_profile__isnull=True)
+        | Q(professional_profile__services__isnull=True)
+    )
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(groups__name=Role.DPO.value)
+            | (Q(groups__name=Role.COORDINATOR.value) & coordinates_service)
+        )
         .distinct()
-        if policies.coordinates(user, service_id)
-    ]
-    dpos = list(User.objects.filter(is_active=True, groups__name=Role.DPO.value).distinct())
-    return list({user.pk: user for user in coordinators + dpos}.values())
+        .order_by("pk")
+    )

@@ -3,6 +3,7 @@ is simply not found (Case.DoesNotExist, a 404 in the views)."""
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -24,15 +25,14 @@ from sportello.services import queries as catalogue
 from sportello.services.models import Service
 from sportello.triage import queries as triage
 from sportello.triage.queries import RiskStatus
-from sportello.triage.risk_rules import Level
 
 # Lists show the reference, the pseudonym and the status: nothing encrypted is read for them.
 ENCRYPTED_CASE_FIELDS = ("goals",)
 ENCRYPTED_PERSON_FIELDS = ("person__full_name", "person__phone", "person__email")
 
 
-def visible_cases(user: User, at: datetime.datetime | None = None) -> QuerySet[Case]:
-    allowed = policies.visible(user, at or catalogue.now())
+def visible_cases(user: User) -> QuerySet[Case]:
+    allowed = policies.visible(user, catalogue.now())
     if allowed is None:
         return Case.objects.none()
     return Case.objects.filter(allowed)
@@ -93,24 +93,20 @@ class CaseRow:
     case: Case
     risk: RiskStatus | None
 
-    @property
-    def high(self) -> bool:
-        return self.risk is not None and self.risk.level >= Level.HIGH
-
 
 def _rows(cases: list[Case]) -> list[CaseRow]:
     risks = risk_by_case(cases)
     return [CaseRow(case, risks.get(case.pk)) for case in cases]
 
 
+def _is_high(row: CaseRow) -> bool:
+    return row.risk is not None and row.risk.high
+
+
 def _high_first(rows: list[CaseRow]) -> list[CaseRow]:
-    return sorted(
-        rows,
-        key=lambda row: (
-            -(row.risk.level if row.high and row.risk else 0),
-            -row.case.opened_at.timestamp(),
-        ),
-    )
+    """Imminent, then high risk, then the rest; the sort is stable, so rows keep their order
+    (newest first, as listed) within each group."""
+    return sorted(rows, key=lambda row: -row.risk.level if row.risk and row.risk.high else 0)
 
 
 def _today(at: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
@@ -190,7 +186,7 @@ def coordination_home(user: User) -> CoordinationHome:
     if ids is not None:
         cases = cases.filter(service_id__in=ids)
     active = list(_listing(cases).order_by("-opened_at"))
-    rows = [row for row in _rows(active) if row.high]
+    rows = [row for row in _rows(active) if _is_high(row)]
     unassigned = [case for case in active if case.primary_professional_id is None]
     return CoordinationHome(
         at=at,
@@ -257,13 +253,24 @@ class SectionView:
     rows: list[tuple[str, str]]
 
 
+def _stored_section(case: Case) -> CaseSection | None:
+    return CaseSection.objects.filter(case=case, service_id=case.service_id).first()
+
+
 def section_of(case: Case) -> SectionView:
+    """The questions of the case's service and the answers, as the case page shows them."""
     fields = section_forms.fields_of(case.service_id)
-    section = CaseSection.objects.filter(case=case, service_id=case.service_id).first()
+    section = _stored_section(case)
     values = section.values if section else {}
     return SectionView(
         fields=fields, section=section, rows=section_forms.display_rows(fields, values)
     )
+
+
+def section_answers(case: Case) -> dict[str, Any]:
+    """The stored answers to the case's service section (empty when never filled in)."""
+    section = _stored_section(case)
+    return section.values if section else {}
 
 
 @dataclass(frozen=True)

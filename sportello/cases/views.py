@@ -230,7 +230,6 @@ def _form_page(
     title: str,
     submit: str,
     purpose: str,
-    template: str = "cases/form_page.html",
     extra: Callable[[Case], dict[str, Any]] | None = None,
 ) -> HttpResponse:
     user = _user(request)
@@ -251,7 +250,7 @@ def _form_page(
         _log_read(request, case, purpose)
         return render(
             request,
-            template,
+            "cases/form_page.html",
             {
                 "case": case,
                 "form": form,
@@ -308,9 +307,10 @@ def goals(request: HttpRequest, pk: int) -> HttpResponse:
 def section(request: HttpRequest, pk: int) -> HttpResponse:
     def build(case: Case, data: Any) -> forms.Form:
         form_class = section_forms.section_form_class(case.service_id)
-        stored = queries.section_of(case)
-        values = stored.section.values if stored.section else {}
-        return form_class(data, initial=section_forms.initial_from(values, stored.fields))
+        initial = section_forms.initial_from(
+            queries.section_answers(case), form_class.section_fields
+        )
+        return form_class(data, initial=initial)
 
     def run(user: User, case: Case, form: section_forms.SectionForm) -> str:
         operations.save_section(user, case.pk, form.cleaned_data)

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from sportello.accounts.models import Profession, ProfessionalProfile
 from sportello.alerts.models import Alert
 from sportello.cases import operations, queries
 from sportello.cases.models import BreakGlassGrant, Case
@@ -34,6 +35,13 @@ def test_granted_access_is_logged_as_break_glass_and_alerts_coordinators_and_the
     cast, make_coordinator, client
 ):
     all_services = make_coordinator("tutti")
+    no_services = make_coordinator("senza")  # a profile that lists no service: every service
+    ProfessionalProfile.objects.create(
+        user=no_services, profession=Profession.objects.get(code="clinical_psychologist")
+    )
+    gone = make_coordinator("uscita")  # an inactive coordinator is not alerted
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
     client.force_login(cast.outsider)
     response = client.post(
         reverse("cases:break-glass", args=[cast.case.pk]), {"reason": REASON}, follow=True
@@ -50,7 +58,7 @@ def test_granted_access_is_logged_as_break_glass_and_alerts_coordinators_and_the
     ]
     assert REASON not in logs[0].purpose
     recipients = set(Alert.objects.filter(kind="break_glass").values_list("recipient", flat=True))
-    assert recipients == {cast.coordinator.pk, all_services.pk, cast.dpo.pk}
+    assert recipients == {cast.coordinator.pk, all_services.pk, no_services.pk, cast.dpo.pk}
     alert = Alert.objects.filter(recipient=cast.dpo).get()
     assert cast.case.reference in alert.title and alert.link.endswith(f"/{cast.case.pk}/")
     assert "ansia" not in alert.body.lower() and REASON not in alert.body

@@ -11,7 +11,9 @@ from django.test import override_settings
 from sportello.accounts.models import Language
 from sportello.cases import operations
 from sportello.cases.models import (
+    BreakGlassGrant,
     Case,
+    CaseSection,
     CaseTransfer,
     Consent,
     Person,
@@ -20,10 +22,9 @@ from sportello.cases.models import (
     name_lookup_of,
 )
 from sportello.privacy.models import AuditEvent
-from sportello.services.models import Service
 from sportello.testing import rome
 
-from .conftest import TUESDAY_10
+from .conftest import TUESDAY_10, Cast
 
 
 def counts() -> tuple[int, ...]:
@@ -33,6 +34,10 @@ def counts() -> tuple[int, ...]:
         Session.objects.count(),
         Consent.objects.count(),
         CaseTransfer.objects.count(),
+        CaseSection.objects.count(),
+        BreakGlassGrant.objects.count(),
+        Case.team.through.objects.count(),
+        Case.contacts.through.objects.count(),
         AuditEvent.objects.count(),
     )
 
@@ -178,21 +183,40 @@ def test_a_session_is_recorded_with_its_participants_and_encrypted_notes(
 
 
 @pytest.mark.parametrize(
-    ("changes", "field"),
+    ("changes", "field", "message"),
     [
-        ({"duration_minutes": 0}, "duration_minutes"),
-        ({"duration_minutes": 241}, "duration_minutes"),
-        ({"mode": "in_person"}, "mode"),
-        ({"held_at": TUESDAY_10 + datetime.timedelta(hours=1)}, "held_at"),
-        ({"participant_ids": [0]}, "participants"),
+        ({"duration_minutes": 0}, "duration_minutes", "La durata è in minuti, da 1 a 240."),
+        ({"duration_minutes": 241}, "duration_minutes", "La durata è in minuti, da 1 a 240."),
+        (
+            {"mode": "in_person"},
+            "mode",
+            "Scegli se il colloquio è stato al telefono o in videochiamata.",
+        ),
+        (
+            {"held_at": TUESDAY_10 + datetime.timedelta(hours=1)},
+            "held_at",
+            "Un colloquio si registra dopo averlo svolto: la data è futura.",
+        ),
+        (
+            {"participant_ids": [0]},
+            "participants",
+            "Tra i presenti scegli solo chi segue la presa in carico.",
+        ),
+        (
+            {"other_participants": "x" * (operations.MAX_OTHER_PARTICIPANTS + 1)},
+            "other_participants",
+            "Testo troppo lungo (al massimo 500 caratteri).",
+        ),
     ],
 )
-def test_bad_sessions_are_refused_and_nothing_is_written(primary, make_case, changes, field):
+def test_bad_sessions_are_refused_and_nothing_is_written(
+    primary, make_case, changes, field, message
+):
     case = make_case(primary)
     before = counts()
     with pytest.raises(ValidationError) as refusal:
         _session(primary, case, **changes)
-    assert field in refusal.value.message_dict
+    assert refusal.value.message_dict[field] == [message]
     assert counts() == before
 
 
@@ -227,6 +251,10 @@ def test_consent_is_recorded_on_the_text_in_force_once_and_can_be_withdrawn(prim
             primary, case.pk, given_how="by_pigeon", given_at=TUESDAY_10 + datetime.timedelta(1)
         )
     assert set(refusal.value.message_dict) == {"given_how", "given_at"}
+    assert refusal.value.message_dict == {
+        "given_how": ["Scegli come è stato dato il consenso."],
+        "given_at": ["La data del consenso non può essere futura."],
+    }
     assert counts() == before
     withdrawn = operations.withdraw_consent(primary, case.pk, consent.pk)
     assert withdrawn.withdrawn_at == TUESDAY_10 and withdrawn.withdrawal_recorded_by == primary
@@ -255,9 +283,13 @@ def test_the_team_takes_professionals_only(primary, make_professional, make_coor
     case = make_case(primary)
     coordinator = make_coordinator()
     colleague = make_professional("luca", services=("victims",))
-    with pytest.raises(ValidationError):
+    before = counts()
+    with pytest.raises(ValidationError) as refusal:
         operations.set_team(coordinator, case.pk, [colleague.pk, coordinator.pk])
-    assert case.team.count() == 0
+    assert refusal.value.message_dict == {
+        "members": ["Nell'équipe possono entrare solo professionisti."]
+    }
+    assert case.team.count() == 0 and counts() == before
     operations.set_team(coordinator, case.pk, [colleague.pk, primary.pk])
     assert list(case.team.all()) == [colleague]  # the primary is not also in the team
 
@@ -267,14 +299,20 @@ def test_a_transfer_changes_the_service_and_keeps_the_history(
 ):
     case = make_case(primary)
     before = counts()
-    for service, reason, field in [
-        ("emergency", "La persona chiede altro", "to_service"),
-        ("nessuno", "La persona chiede altro", "to_service"),
-        ("victims", "breve", "reason"),
+    for service, reason, field, message in [
+        (
+            "emergency",
+            "La persona chiede altro",
+            "to_service",
+            "La presa in carico è già di questo servizio.",
+        ),
+        ("nessuno", "La persona chiede altro", "to_service", "Scegli un servizio attivo."),
+        ("victims", "breve", "reason", "Spiega il motivo del trasferimento (almeno 10 caratteri)."),
     ]:
         with pytest.raises(ValidationError) as refusal:
             operations.transfer(primary, case.pk, service, reason)
         assert field in refusal.value.message_dict
+        assert refusal.value.message_dict == {field: [message]}
     assert counts() == before
     moved = operations.transfer(primary, case.pk, "victims", "Ha subito un furto in casa")
     assert moved.service.code == "victims"
@@ -292,8 +330,9 @@ def test_suspend_reopen_close_follow_the_status_rules(primary, make_case):
         operations.suspend(primary, case.pk)
     assert operations.reopen(primary, case.pk).status == Status.OPEN
     before = counts()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refusal:
         operations.close_case(primary, case.pk, "forgotten")
+    assert refusal.value.message_dict == {"outcome": ["Scegli l'esito della presa in carico."]}
     assert counts() == before
     closed = operations.close_case(primary, case.pk, "referred")
     assert (closed.status, closed.outcome, closed.closed_at) == ("closed", "referred", TUESDAY_10)
@@ -342,14 +381,138 @@ def test_a_later_contact_of_the_same_person_is_linked_once(
     operations.link_contact(primary, case.pk, later.pk)
     assert set(case.contacts.values_list("pk", flat=True)) == {case.opened_from_id, later.pk}
     other = make_case(primary)
-    with pytest.raises(ValidationError, match=case.reference):
+    before = counts()
+    with pytest.raises(ValidationError, match=case.reference) as refusal:
         operations.link_contact(primary, other.pk, later.pk)
-
-
-def test_the_service_list_has_the_four_services(milan):
-    assert set(Service.objects.values_list("code", flat=True)) >= {
-        "emergency",
-        "victims",
-        "mediation",
-        "criminology",
+    assert refusal.value.message_dict == {
+        "contact": [
+            f"Il contatto {later.reference} fa già parte della presa in carico {case.reference}."
+        ]
     }
+    assert counts() == before
+
+
+def _closed(cast: Cast, held_contact) -> None:
+    operations.close_case(cast.primary, cast.case.pk, "withdrew")
+
+
+def _closed_with_a_later_contact(cast: Cast, held_contact) -> int:
+    later = held_contact(cast.primary)
+    _closed(cast, held_contact)
+    return later.pk
+
+
+def _withdrawn_consent(cast: Cast, held_contact) -> int:
+    consent = operations.record_consent(
+        cast.primary, cast.case.pk, given_how="written", given_at=TUESDAY_10
+    )
+    operations.withdraw_consent(cast.primary, cast.case.pk, consent.pk)
+    return consent.pk
+
+
+def _nothing(cast: Cast, held_contact) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    ("prepare", "act", "message"),
+    [
+        pytest.param(
+            _nothing,
+            lambda cast, _: operations.set_goals(
+                cast.primary, cast.case.pk, "x" * (operations.MAX_GOALS + 1)
+            ),
+            "Gli obiettivi sono troppo lunghi (al massimo 5000 caratteri).",
+            id="goals-too-long",
+        ),
+        pytest.param(
+            _nothing,
+            lambda cast, _: operations.save_section(
+                cast.primary, cast.case.pk, {"target_group": "painful_events", "hobby": "calcio"}
+            ),
+            "Domande che questo servizio non prevede: hobby.",
+            id="unknown-section-question",
+        ),
+        pytest.param(
+            _nothing,
+            lambda cast, _: operations.reopen(cast.primary, cast.case.pk),
+            "La presa in carico {reference} è aperta: non si può riaprire.",
+            id="reopen-an-open-case",
+        ),
+        pytest.param(
+            _closed,
+            lambda cast, _: operations.close_case(cast.primary, cast.case.pk, "referred"),
+            "La presa in carico {reference} è chiusa: non si può chiudere.",
+            id="close-a-closed-case",
+        ),
+        pytest.param(
+            _closed,
+            lambda cast, _: operations.assign(cast.coordinator, cast.case.pk, cast.outsider.pk),
+            "La presa in carico {reference} è chiusa: riaprila per assegnarla.",
+            id="assign-a-closed-case",
+        ),
+        pytest.param(
+            _closed,
+            lambda cast, _: operations.transfer(
+                cast.primary, cast.case.pk, "victims", "Ha subito un furto in casa"
+            ),
+            "La presa in carico {reference} è chiusa: riaprila per trasferirla.",
+            id="transfer-a-closed-case",
+        ),
+        pytest.param(
+            _closed_with_a_later_contact,
+            lambda cast, contact_id: operations.link_contact(
+                cast.primary, cast.case.pk, contact_id
+            ),
+            "La presa in carico {reference} è chiusa: riaprila per collegare un contatto.",
+            id="link-a-contact-to-a-closed-case",
+        ),
+        pytest.param(
+            _closed,
+            lambda cast, _: operations.save_section(
+                cast.primary, cast.case.pk, {"target_group": "painful_events"}
+            ),
+            "La presa in carico {reference} è chiusa: "
+            "riaprila per aggiornare la sezione del servizio.",
+            id="save-the-section-of-a-closed-case",
+        ),
+        pytest.param(
+            _closed,
+            lambda cast, _: operations.record_consent(
+                cast.primary, cast.case.pk, given_how="written", given_at=TUESDAY_10
+            ),
+            "La presa in carico {reference} è chiusa: riaprila per registrare il consenso.",
+            id="record-consent-on-a-closed-case",
+        ),
+        pytest.param(
+            _withdrawn_consent,
+            lambda cast, consent_id: operations.withdraw_consent(
+                cast.primary, cast.case.pk, consent_id
+            ),
+            "Questo consenso è già stato revocato il 01/12/2026.",
+            id="withdraw-a-consent-twice",
+        ),
+    ],
+)
+def test_a_refused_operation_says_why_and_writes_nothing(cast, held_contact, prepare, act, message):
+    prepared = prepare(cast, held_contact)
+
+    def state() -> tuple[object, ...]:
+        case = Case.objects.filter(pk=cast.case.pk)
+        return (
+            counts(),
+            case.values_list(
+                "status", "outcome", "closed_at", "service_id", "primary_professional_id", "goals"
+            ).get(),
+            list(
+                Consent.objects.filter(case_id=cast.case.pk)
+                .order_by("pk")
+                .values_list("pk", "withdrawn_at", "withdrawal_recorded_by")
+            ),
+        )
+
+    before = state()
+    with pytest.raises(ValidationError) as refusal:
+        act(cast, prepared)
+    assert refusal.value.messages == [message.format(reference=cast.case.reference)]
+    assert state() == before

@@ -6,16 +6,20 @@ writes exactly one access-log row for that user and case; every response is neve
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, reverse
 
+from sportello.accounts.models import User
 from sportello.cases import operations
+from sportello.cases.models import Case
 from sportello.cases.urls import urlpatterns
+from sportello.intake.models import Contact
 from sportello.privacy.models import AccessLog, AuditEvent
 
-from .conftest import TUESDAY_10
+from .conftest import TUESDAY_10, Cast
 
 ROLES = [
     "switchboard",
@@ -45,80 +49,152 @@ class Call:
     reads_case: bool = False  # a successful call shows the case: one access-log row
 
 
-def calls_for(name: str, cast, make_case, held_contact, user) -> list[Call]:
+@dataclass(frozen=True)
+class Scene:
+    """What a view's calls are built from: the cast, a fresh case, the acting user."""
+
+    name: str
+    cast: Cast
+    case: Case
+    held_contact: Callable[[User], Contact]
+    user: User | None
+
+    def url(self, *args: object) -> str:
+        return reverse(f"cases:{self.name}", args=args or [self.case.pk])
+
+
+Builder = Callable[[Scene], list[Call]]
+MATRIX: dict[str, Builder] = {}  # every view of the app, with the requests that exercise it
+
+
+def covers(*names: str) -> Callable[[Builder], Builder]:
+    """Register the requests that exercise the named views."""
+
+    def register(build: Builder) -> Builder:
+        for name in names:
+            MATRIX[name] = build
+        return build
+
+    return register
+
+
+@covers("home")
+def _home(scene: Scene) -> list[Call]:
+    return [Call("get", reverse("cases:home"), CASE_STAFF)]
+
+
+@covers("coordination")
+def _coordination(scene: Scene) -> list[Call]:
+    return [Call("get", reverse("cases:coordination"), COORDINATORS)]
+
+
+@covers("search")
+def _search(scene: Scene) -> list[Call]:
+    return [Call("get", reverse("cases:search") + f"?q={scene.case.reference}", CASE_STAFF)]
+
+
+@covers("open")
+def _open(scene: Scene) -> list[Call]:
+    target = reverse("cases:open") + f"?contatto={scene.held_contact(scene.cast.primary).pk}"
+    return [
+        Call("get", target, {"primary", "coordinator"}),
+        Call("post", target, {"primary", "coordinator"}, {"anonymous": "on"}),
+    ]
+
+
+@covers("case")
+def _case(scene: Scene) -> list[Call]:
+    return [Call("get", scene.url(), READERS, reads_case=True)]
+
+
+@covers("session")
+def _session(scene: Scene) -> list[Call]:
+    session = operations.record_session(
+        scene.cast.primary,
+        scene.case.pk,
+        held_at=TUESDAY_10 - datetime.timedelta(hours=1),
+        mode="video",
+        duration_minutes=30,
+        notes="Note riservate",
+    )
+    return [Call("get", scene.url(scene.case.pk, session.pk), READERS, reads_case=True)]
+
+
+FORMS: dict[str, tuple[set[str], Callable[[Cast], dict[str, object]]]] = {
+    "person": (WRITERS, lambda cast: {"anonymous": "on", "municipio": "3"}),
+    "goals": (WRITERS, lambda cast: {"goals": "Tornare al lavoro"}),
+    "section": (WRITERS, lambda cast: {"target_group": "painful_events"}),
+    "session-new": (
+        WRITERS,
+        lambda cast: {"held_at": "2026-12-01T09:00", "mode": "phone", "duration_minutes": "40"},
+    ),
+    "consent": (
+        WRITERS,
+        lambda cast: {"given_how": "verbal_phone", "given_at": "2026-12-01T09:00"},
+    ),
+    "close": (MANAGERS, lambda cast: {"outcome": "referred"}),
+    "transfer": (
+        MANAGERS,
+        lambda cast: {"to_service": "victims", "reason": "Ha subito un furto in casa"},
+    ),
+    "team": (ASSIGNERS, lambda cast: {"members": [cast.outsider.pk]}),
+}
+
+
+@covers(*FORMS)
+def _form(scene: Scene) -> list[Call]:
+    allowed, data = FORMS[scene.name]
+    return [
+        Call("get", scene.url(), allowed, reads_case=True),
+        Call("post", scene.url(), allowed, data(scene.cast)),
+    ]
+
+
+@covers("consent-withdraw")
+def _consent_withdraw(scene: Scene) -> list[Call]:
+    consent = operations.record_consent(
+        scene.cast.primary, scene.case.pk, given_how="written", given_at=TUESDAY_10
+    )
+    return [Call("post", scene.url(scene.case.pk, consent.pk), WRITERS)]
+
+
+@covers("suspend")
+def _suspend(scene: Scene) -> list[Call]:
+    return [Call("post", scene.url(), MANAGERS)]
+
+
+@covers("reopen")
+def _reopen(scene: Scene) -> list[Call]:
+    operations.suspend(scene.cast.primary, scene.case.pk)
+    return [Call("post", scene.url(), MANAGERS)]
+
+
+@covers("assign")
+def _assign(scene: Scene) -> list[Call]:
+    return [Call("post", scene.url(), ASSIGNERS, {"professional": scene.cast.outsider.pk})]
+
+
+@covers("link-contact")
+def _link_contact(scene: Scene) -> list[Call]:
+    # A later contact the acting professional held themselves (the others cannot hold one).
+    cast = scene.cast
+    writer = scene.user if scene.user in (cast.primary, cast.team_member) else cast.primary
+    later = scene.held_contact(writer)
+    return [Call("post", scene.url(), WRITERS, {"contact": later.reference})]
+
+
+@covers("break-glass")
+def _break_glass(scene: Scene) -> list[Call]:
+    return [
+        Call("get", scene.url(), CASE_STAFF),
+        Call("post", scene.url(), CASE_STAFF, {"reason": "Persona in pericolo, referente assente"}),
+    ]
+
+
+def calls_for(name: str, cast: Cast, make_case, held_contact, user: User | None) -> list[Call]:
     """The requests that exercise one view, against a fresh case (state-changing POSTs)."""
     case = make_case(cast.primary, team=(cast.team_member,))
-    pk = case.pk
-
-    def url(*args: object) -> str:
-        return reverse(f"cases:{name}", args=args or [pk])
-
-    if name == "home":
-        return [Call("get", reverse("cases:home"), CASE_STAFF)]
-    if name == "coordination":
-        return [Call("get", reverse("cases:coordination"), COORDINATORS)]
-    if name == "search":
-        return [Call("get", reverse("cases:search") + f"?q={case.reference}", CASE_STAFF)]
-    if name == "open":
-        target = reverse("cases:open") + f"?contatto={held_contact(cast.primary).pk}"
-        return [
-            Call("get", target, {"primary", "coordinator"}),
-            Call("post", target, {"primary", "coordinator"}, {"anonymous": "on"}),
-        ]
-    if name == "case":
-        return [Call("get", url(), READERS, reads_case=True)]
-    if name == "session":
-        session = operations.record_session(
-            cast.primary,
-            pk,
-            held_at=TUESDAY_10 - datetime.timedelta(hours=1),
-            mode="video",
-            duration_minutes=30,
-            notes="Note riservate",
-        )
-        return [Call("get", url(pk, session.pk), READERS, reads_case=True)]
-    forms: dict[str, tuple[set[str], dict[str, object]]] = {
-        "person": (WRITERS, {"anonymous": "on", "municipio": "3"}),
-        "goals": (WRITERS, {"goals": "Tornare al lavoro"}),
-        "section": (WRITERS, {"target_group": "painful_events"}),
-        "session-new": (
-            WRITERS,
-            {"held_at": "2026-12-01T09:00", "mode": "phone", "duration_minutes": "40"},
-        ),
-        "consent": (WRITERS, {"given_how": "verbal_phone", "given_at": "2026-12-01T09:00"}),
-        "close": (MANAGERS, {"outcome": "referred"}),
-        "transfer": (MANAGERS, {"to_service": "victims", "reason": "Ha subito un furto in casa"}),
-        "team": (ASSIGNERS, {"members": [cast.outsider.pk]}),
-    }
-    if name in forms:
-        allowed, data = forms[name]
-        return [
-            Call("get", url(), allowed, reads_case=True),
-            Call("post", url(), allowed, data),
-        ]
-    if name == "consent-withdraw":
-        consent = operations.record_consent(
-            cast.primary, pk, given_how="written", given_at=TUESDAY_10
-        )
-        return [Call("post", url(pk, consent.pk), WRITERS)]
-    if name == "suspend":
-        return [Call("post", url(), MANAGERS)]
-    if name == "reopen":
-        operations.suspend(cast.primary, pk)
-        return [Call("post", url(), MANAGERS)]
-    if name == "assign":
-        return [Call("post", url(), ASSIGNERS, {"professional": cast.outsider.pk})]
-    if name == "link-contact":
-        # A later contact the acting professional held themselves (the others cannot hold one).
-        writer = user if user in (cast.primary, cast.team_member) else cast.primary
-        later = held_contact(writer)
-        return [Call("post", url(), WRITERS, {"contact": later.reference})]
-    if name == "break-glass":
-        return [
-            Call("get", url(), CASE_STAFF),
-            Call("post", url(), CASE_STAFF, {"reason": "Persona in pericolo, referente assente"}),
-        ]
-    raise AssertionError(f"the view {name!r} is missing from the permission matrix")
+    return MATRIX[name](Scene(name, cast, case, held_contact, user))
 
 
 VIEW_NAMES = [pattern.name for pattern in urlpatterns if isinstance(pattern, URLPattern)]
@@ -127,6 +203,7 @@ VIEW_NAMES = [pattern.name for pattern in urlpatterns if isinstance(pattern, URL
 def test_the_matrix_covers_every_view_of_the_app():
     assert len(VIEW_NAMES) == len(set(VIEW_NAMES)) >= 20
     assert all(VIEW_NAMES)
+    assert set(VIEW_NAMES) == set(MATRIX), "views without an entry, or entries without a view"
 
 
 @pytest.mark.parametrize("name", VIEW_NAMES)

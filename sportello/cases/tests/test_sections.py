@@ -90,9 +90,13 @@ def test_validated_answers_have_one_stored_shape(milan):
         "happened_on": "2026-11-03",
         "reported_to_police": True,
     }
-    for bad in ({"offence_type": "fraud", "x": 1}, {"offence_type": "fraud", "happened_on": 7}):
-        with pytest.raises(ValidationError):
+    for bad, message in (
+        ({"offence_type": "fraud", "x": 1}, "Domande che questo servizio non prevede: x."),
+        ({"offence_type": "fraud", "happened_on": 7}, "Scrivi una data valida."),
+    ):
+        with pytest.raises(ValidationError) as refusal:
             section_forms.validate_answers(fields, bad)
+        assert refusal.value.messages == [message]
 
 
 def test_save_section_stores_the_answers_encrypted_and_audits_the_questions_only(
@@ -121,4 +125,5 @@ def test_a_bad_section_writes_nothing(cast):
     with pytest.raises(ValidationError) as refusal:
         operations.save_section(cast.primary, cast.case.pk, {"reasons": "Paura"})
     assert "target_group" in refusal.value.message_dict
+    assert refusal.value.message_dict == {"target_group": ["Rispondi a «Gruppo destinatario»."]}
     assert (CaseSection.objects.count(), AuditEvent.objects.count()) == before
