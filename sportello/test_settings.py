@@ -12,8 +12,10 @@ os.environ.setdefault("SPORTELLO_LOOKUP_KEY", "tests-only-lookup-key")
 os.environ.setdefault(
     "DJANGO_STATICFILES_STORAGE", "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
-# Tasks run in the test process (eager) unless SPORTELLO_TEST_BROKER names a real broker for
-# the worker tests.
+# The broker, read by sportello.settings from CELERY_BROKER_URL like in production, and set
+# nowhere else: the worker the worker tests start is given it in its environment
+# (sportello.testing.celery_worker_process); the test process, where tasks run eagerly, uses
+# SPORTELLO_TEST_BROKER (the worker tests' broker) or an in-memory one.
 os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("SPORTELLO_TEST_BROKER") or "memory://")
 
 from sportello.settings import *  # noqa: F403
@@ -34,7 +36,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = os.environ.get("SPORTELLO_TEST_BROKER") or "memory://"
 # Each test process has its own queue, so parallel runs on one broker never take each other's
 # tasks; the worker it starts is told the name (sportello.testing.celery_worker_process).
 CELERY_TASK_DEFAULT_QUEUE = (

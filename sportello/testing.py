@@ -205,6 +205,12 @@ def celery_worker_process(
         if os.environ.get("SPORTELLO_REQUIRE_WORKER") == "1":
             pytest.fail(message.replace("need", "are required (CI) and need"))
         pytest.skip(message)
+    if broker != settings.CELERY_BROKER_URL:
+        # The test process pings the worker and sends it tasks on its own broker.
+        pytest.fail(
+            "CELERY_BROKER_URL is set in the environment to another broker than "
+            "SPORTELLO_TEST_BROKER: unset it to run the Celery worker tests"
+        )
 
     database = connection.settings_dict
     queue = settings.CELERY_TASK_DEFAULT_QUEUE

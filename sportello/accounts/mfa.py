@@ -59,7 +59,7 @@ class Enrolment:
     @property
     def secret(self) -> str:
         """The key as authenticator apps accept it typed in, in groups of four."""
-        return " ".join(textwrap.wrap(b32encode(self.device.bin_key).decode("ascii"), 4))
+        return display_code(b32encode(self.device.bin_key).decode("ascii"))
 
     def qr_code_svg(self, title: str) -> SafeString:
         svg = segno.make(self.device.config_url, error="m").svg_inline(
@@ -116,9 +116,14 @@ def _confirm(user: User, device: TOTPDevice) -> tuple[TOTPDevice, list[str]]:
 
 @dataclass(frozen=True)
 class Verification:
+    user: User
     device: TOTPDevice | StaticDevice
     used_recovery_code: bool
-    recovery_codes_left: int
+
+    @property
+    def recovery_codes_left(self) -> int:
+        """Counted when asked: only a sign-in with a recovery code needs it."""
+        return recovery_codes_left(self.user)
 
 
 def verify(user: User, code: str) -> Verification:
@@ -137,13 +142,12 @@ def verify(user: User, code: str) -> Verification:
         _require_attempt_allowed(device)
         if django_otp.verify_token(user, device.persistent_id, code) is not None:
             used_recovery_code = isinstance(device, StaticDevice)
-            left = recovery_codes_left(user)
             security_log.info(
                 "second factor verified with %s (user %s)",
                 "a recovery code" if used_recovery_code else "the authenticator",
                 user.pk,
             )
-            return Verification(device, used_recovery_code, left)
+            return Verification(user, device, used_recovery_code)
     security_log.warning("second factor: wrong code (user %s)", user.pk)
     raise ValidationError(
         _(

@@ -12,10 +12,9 @@ from sportello.field_encryption import EncryptedTextField
 
 
 class Kind(StrEnum):
-    """The kinds raised today; a new kind is a new member here, no migration needed."""
+    """Kinds raised outside triage; a new kind is a new member here, no migration needed.
+    Triage's escalations raise their own kind (triage.models.EscalationKind)."""
 
-    HIGH_RISK = "high_risk"
-    FOLLOW_UP_OVERDUE = "follow_up_overdue"
     BREAK_GLASS = "break_glass"
 
 

@@ -26,14 +26,10 @@ logger = logging.getLogger(__name__)
 # An e-mail still unsent this long after it was enqueued was lost with its message.
 LOST_AFTER = datetime.timedelta(minutes=5)
 
-_LIMITS = {
-    "kind": 40,
-    "title": 200,
-    "link": 300,
-    "group_key": 100,
-    "about_type": 40,
-    "about_id": 40,
-}
+# The title is a TextField (stored encrypted) but also the e-mail's subject: kept short here.
+TITLE_MAX_LENGTH = 200
+# What raise_alert's caller gives: the fields _check validates.
+_CALLER_FIELDS = ("kind", "title", "body", "link", "group_key", "about_type", "about_id")
 
 
 def _audit(
@@ -55,23 +51,43 @@ def _send_after_commit(alert_ids: Iterable[int]) -> None:
         transaction.on_commit(partial(send_alert_email.delay, alert_id))
 
 
-def _check(fields: dict[str, str]) -> None:
+def _too_long(field: str, limit: object) -> ValidationError:
+    return ValidationError(
+        _("L'avviso non può essere creato: «%(field)s» supera %(limit)s caratteri."),
+        params={"field": field, "limit": limit},
+    )
+
+
+def _check(alert: Alert) -> None:
+    """Refuse, before anything is written, an alert the caller got wrong; the columns' own
+    limits come from the model (clean_fields), not restated here."""
     for name in ("kind", "title", "group_key"):
-        if not fields[name].strip():
+        if not getattr(alert, name).strip():
             raise ValidationError(
                 _("L'avviso non può essere creato: manca il campo «%(field)s»."),
                 params={"field": name},
             )
-    for name, limit in _LIMITS.items():
-        if len(fields[name]) > limit:
-            raise ValidationError(
-                _("L'avviso non può essere creato: «%(field)s» supera %(limit)s caratteri."),
-                params={"field": name, "limit": limit},
-            )
-    if "\n" in fields["title"] or "\r" in fields["title"]:
+    if len(alert.title) > TITLE_MAX_LENGTH:
+        raise _too_long("title", TITLE_MAX_LENGTH)
+    try:
+        # The recipient, the dates and the counters are filled in when the alert is created.
+        alert.clean_fields(
+            exclude=[
+                field.name
+                for field in Alert._meta.concrete_fields
+                if field.is_relation or field.name not in _CALLER_FIELDS
+            ]
+        )
+    except ValidationError as error:
+        for name, problems in error.error_dict.items():
+            for problem in problems:
+                if problem.code == "max_length" and problem.params:
+                    raise _too_long(name, problem.params["limit_value"]) from error
+        raise
+    if "\n" in alert.title or "\r" in alert.title:
         # The title is the e-mail's subject: one line.
         raise ValidationError(_("Il titolo di un avviso deve stare su una riga."))
-    link = fields["link"]
+    link = alert.link
     # Only a path inside Sportello: the link is shown to staff and sent by e-mail.
     if link and (not link.startswith("/") or link.startswith("//")):
         raise ValidationError(
@@ -123,7 +139,7 @@ def raise_alert(
         "about_type": about_type,
         "about_id": str(about_id),
     }
-    _check(fields)
+    _check(Alert(body=body, **fields))
     at = catalogue.now()
     people = {user.pk: user for user in recipients if user.is_active}
     if not people:
@@ -185,18 +201,7 @@ def acknowledge(user: User, alert_id: int) -> Alert:
                 "when": timezone.localtime(alert.acknowledged_at).strftime("%d/%m/%Y %H:%M"),
             },
         )
-    at = catalogue.now()
-    group = list(
-        Alert.objects.select_for_update().filter(
-            group_key=alert.group_key, acknowledged_at__isnull=True
-        )
-    )
-    Alert.objects.filter(pk__in=[member.pk for member in group]).update(
-        acknowledged_at=at, acknowledged_by=user
-    )
-    AlertEvent.objects.bulk_create(
-        _audit(member, "acknowledged", at=at, actor=user, through=alert.pk) for member in group
-    )
+    acknowledge_group(alert.group_key, user, through=alert.pk)
     alert.refresh_from_db()
     return alert
 
@@ -230,9 +235,11 @@ def requeue_lost_emails(now: datetime.datetime) -> int:
 
 
 @transaction.atomic
-def acknowledge_group(group_key: str, by: User) -> int:
+def acknowledge_group(group_key: str, by: User, *, through: int | str | None = None) -> int:
     """The thing the alerts are about was dealt with elsewhere (an escalation acknowledged on
-    its own page, a follow-up done): every open alert of the group stops repeating."""
+    its own page, a follow-up done): every open alert of the group stops repeating; returns
+    how many. The audit rows say what it came through: the alert acknowledged on the alerts
+    page (its pk), else the group key."""
     at = catalogue.now()
     group = list(
         Alert.objects.select_for_update().filter(group_key=group_key, acknowledged_at__isnull=True)
@@ -241,6 +248,13 @@ def acknowledge_group(group_key: str, by: User) -> int:
         acknowledged_at=at, acknowledged_by=by
     )
     AlertEvent.objects.bulk_create(
-        _audit(member, "acknowledged", at=at, actor=by, through=group_key) for member in group
+        _audit(
+            member,
+            "acknowledged",
+            at=at,
+            actor=by,
+            through=group_key if through is None else through,
+        )
+        for member in group
     )
     return len(group)

@@ -6,7 +6,6 @@ import ipaddress
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -14,14 +13,6 @@ from sportello.accounts.models import User
 from sportello.privacy.chained_logs import append
 from sportello.privacy.models import AccessAction, AccessLog, AuditEvent
 from sportello.services import queries as catalogue
-
-
-def _require_transaction(what: str) -> None:
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError(
-            f"{what} must be called inside the transaction of the work it records "
-            "(transaction.atomic), so that both commit or roll back together"
-        )
 
 
 def _staff(user: User | AnonymousUser | None) -> User | None:
@@ -51,7 +42,6 @@ def record_access(
     """Write down one read of health data (or one refused read: action "denied").
 
     A break-glass access, outside the usual role and assignment, must say why."""
-    _require_transaction("record_access")
     if action not in AccessAction.values:
         raise ValueError(f"unknown access action: {action!r}")
     break_glass = break_glass or action == AccessAction.BREAK_GLASS
@@ -90,7 +80,6 @@ def record_audit(
 ) -> AuditEvent:
     """Write down one change to health data; ``detail`` is metadata (statuses, codes, counts),
     never clinical text, which lives encrypted in its own record."""
-    _require_transaction("record_audit")
     staff = _staff(actor)
     return append(
         AuditEvent,

@@ -1,10 +1,8 @@
 """Reading the access log for the DPO's page: newest first, filtered, a page at a time."""
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -12,6 +10,7 @@ from django.db.models import QuerySet
 from sportello.accounts.models import User
 from sportello.privacy import policies
 from sportello.privacy.models import AccessLog
+from sportello.services import queries as catalogue
 
 PAGE_LENGTH = 50
 
@@ -27,7 +26,7 @@ class AccessLogFilter:
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(), zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return datetime.datetime.combine(day, datetime.time(), catalogue.desk_zone())
 
 
 def filtered_access_log(wanted: AccessLogFilter) -> QuerySet[AccessLog]:

@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -210,6 +211,41 @@ def test_an_active_authenticator_cannot_be_replaced_with_the_password_alone(
     assert TOTPDevice.objects.filter(user=user).count() == 1
 
 
+def test_enrolling_again_with_an_active_authenticator_is_refused(mfa_required, sign_in, client):
+    user = sign_in("professional")
+    device = verified_client(client, user)
+    for response in (
+        client.get(ENROL, follow=True),
+        client.post(ENROL, {"code": code_now(device)}, follow=True),
+    ):
+        assert response.redirect_chain == [(CODES, 302)]
+        assert "Il secondo fattore è già attivo per il tuo account." in response.content.decode()
+    assert list(TOTPDevice.objects.filter(user=user)) == [device]
+    assert not StaticDevice.objects.filter(user=user).exists()
+
+
+def test_confirming_an_enrolment_beside_an_active_authenticator_is_refused(make_staff):
+    user = make_staff("professional")
+    give_authenticator(user)
+    pending = mfa.start_enrolment(user).device
+    with pytest.raises(ValidationError) as refused:
+        mfa.confirm_enrolment(user, code_now(pending))
+    assert refused.value.messages == ["Il secondo fattore è già attivo per il tuo account."]
+    pending.refresh_from_db()
+    assert not pending.confirmed
+    assert not StaticDevice.objects.filter(user=user).exists()
+
+
+def test_an_enrolment_code_sent_without_the_page_is_refused(mfa_required, sign_in, client):
+    user = sign_in("professional")
+    response = client.post(ENROL, {"code": "123456"})
+    assert response.status_code == 400
+    assert "attivazione è scaduta: ricarica la pagina e riprova." in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert not StaticDevice.objects.filter(user=user).exists()
+    assert client.get("/personale/").url.startswith(ENROL)
+
+
 # Verification
 
 
@@ -246,6 +282,22 @@ def test_a_recovery_code_read_off_paper_with_ones_and_zeros_is_understood(
     give_recovery_codes(user, "hel2o7aa")
     assert client.post(VERIFY, {"code": "HE12-07AA"}).status_code == 302
     assert not StaticToken.objects.exists()
+
+
+def test_a_recovery_code_with_other_characters_is_refused_before_any_check(
+    mfa_required, sign_in, client
+):
+    user = sign_in("professional")
+    device = give_authenticator(user)
+    give_recovery_codes(user, "abcdefgh")
+    response = client.post(VERIFY, {"code": "abcd*efg"})
+    assert response.status_code == 400
+    assert "Il codice contiene solo cifre e lettere" in response.content.decode()
+    assert list(StaticToken.objects.values_list("token", flat=True)) == ["abcdefgh"]
+    assert StaticDevice.objects.filter(user=user).count() == 1
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+    assert client.get("/personale/").url.startswith(VERIFY)
 
 
 def test_a_wrong_code_leaves_the_session_unverified(mfa_required, sign_in, client):

@@ -124,9 +124,13 @@ def test_inactive_staff_and_nobody_get_no_alert(staff_with_email, raise_for):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
+        ({"kind": ""}, "manca il campo «kind»"),
         ({"title": "  "}, "manca il campo «title»"),
         ({"group_key": ""}, "manca il campo «group_key»"),
         ({"title": "x" * 201}, "«title» supera 200 caratteri"),
+        ({"link": "/" + "x" * 300}, "«link» supera 300 caratteri"),
+        ({"about_id": "1" * 41}, "«about_id» supera 40 caratteri"),
+        ({"group_key": "escalation:" + "1" * 90}, "«group_key» supera 100 caratteri"),
         ({"title": "Rischio alto\nBcc: someone@example.org"}, "stare su una riga"),
         ({"link": "https://example.org/phishing"}, "indirizzo interno"),
         ({"link": "//example.org/phishing"}, "indirizzo interno"),
@@ -172,6 +176,8 @@ def test_one_acknowledgement_stops_the_whole_group_for_everyone(
     )
     events = AlertEvent.objects.filter(action="acknowledged")
     assert events.count() == 2 and {event.actor for event in events} == {first}
+    # Both rows name the alert the acknowledgement came through.
+    assert {event.detail["through"] for event in events} == {mine.pk}
 
 
 def test_only_the_recipient_acknowledges_and_a_refusal_writes_nothing(staff_with_email, raise_for):
@@ -325,5 +331,7 @@ def test_a_matter_dealt_with_elsewhere_closes_its_alerts_for_everyone(
         )
     ) == {(second.pk, minutes_later(7))}
     assert queries.count_unacknowledged(first) == 1  # escalation 13 still waits
+    details = AlertEvent.objects.filter(action="acknowledged").values_list("detail", flat=True)
+    assert list(details) == [{"through": "escalation:12"}] * 2
     assert operations.acknowledge_group("escalation:12", first) == 0
     assert queries.acknowledged_by("escalation:12") == second
