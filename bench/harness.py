@@ -166,6 +166,21 @@ class Run:
         return sum(self.errors.values())
 
 
+def wipe_contacts() -> None:
+    """Empty the contacts and their append-only event log: the benchmark's database is its own,
+    so it uses the maintenance switch the log triggers honour (README: the access log)."""
+    from django.db import connection
+
+    from sportello.intake.models import Contact, ContactEvent
+    from sportello.privacy.chained_logs import log_name
+    from sportello.privacy.models import ChainHead
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET sportello.log_maintenance = 'on'")
+        cursor.execute(f"TRUNCATE {Contact._meta.db_table}, {ContactEvent._meta.db_table} CASCADE")
+    ChainHead.objects.filter(log=log_name(ContactEvent)).delete()
+
+
 def run_threads(
     concurrency: int,
     seconds: float,

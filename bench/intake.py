@@ -240,8 +240,7 @@ def main() -> None:
     from sportello.api.operations import create_client
     from sportello.intake.models import Contact
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {Contact._meta.db_table} CASCADE")  # the database is ours
+    harness.wipe_contacts()  # the database is ours
     # A previous run's client was encrypted under that run's key: delete it without reading it.
     ApiClient.objects.filter(name__startswith=CLIENT_NAME).only("pk").delete()
     credentials = create_client(CLIENT_NAME)
