@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "sportello.alerts",
     "sportello.triage",
     "sportello.cases",
+    "sportello.rota",
 ]
 
 MIDDLEWARE = [
@@ -265,7 +266,27 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SPORTELLO_ESCALATION_SWEEP_SECONDS),
     },
     "alerts-sweep": {"task": "sportello.alerts.tasks.sweep_unsent", "schedule": 300.0},
+    "rota-sweep": {"task": "sportello.rota.tasks.sweep_runs", "schedule": 120.0},
 }
+
+# The roster (app rota): minimum rest between two shifts, and the solver's default time limit
+# (the coordinator may choose another for one run, up to an hour).
+SPORTELLO_ROTA_MIN_REST_HOURS = env.float("SPORTELLO_ROTA_MIN_REST_HOURS", default=11.0)
+SPORTELLO_ROTA_TIME_LIMIT_SECONDS = env.int("SPORTELLO_ROTA_TIME_LIMIT_SECONDS", default=60)
+SPORTELLO_ROTA_SOLVER_WORKERS = env.int("SPORTELLO_ROTA_SOLVER_WORKERS", default=2)
+# Fetches of one operator's calendar feed, and wrong feed addresses from one network address
+# (django-ratelimit syntax): calendar apps poll every few minutes to every few hours.
+SPORTELLO_ROTA_FEED_RATE = env.str("SPORTELLO_ROTA_FEED_RATE", default="60/h")
+# Staffing from demand (Erlang C): the handling time of one contact when the history has none
+# (seconds), the share of contacts to answer within the target seconds, the highest share of
+# time an operator spends on contacts, and the share of rostered time not spent answering.
+SPORTELLO_ROTA_DEFAULT_HANDLING_SECONDS = env.float(
+    "SPORTELLO_ROTA_DEFAULT_HANDLING_SECONDS", default=1500.0
+)
+SPORTELLO_ROTA_SERVICE_LEVEL = env.float("SPORTELLO_ROTA_SERVICE_LEVEL", default=0.8)
+SPORTELLO_ROTA_TARGET_SECONDS = env.float("SPORTELLO_ROTA_TARGET_SECONDS", default=60.0)
+SPORTELLO_ROTA_MAX_OCCUPANCY = env.float("SPORTELLO_ROTA_MAX_OCCUPANCY", default=0.85)
+SPORTELLO_ROTA_SHRINKAGE = env.float("SPORTELLO_ROTA_SHRINKAGE", default=0.3)
 
 # Staff alerts (escalations, break-glass): shown in the staff header and sent by e-mail.
 # Minutes after which an alert nobody has acknowledged is sent again.

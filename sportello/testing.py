@@ -33,6 +33,11 @@ def milan(db: None) -> None:
     install_professions_and_languages(apps.get_model)
     install_reasons(apps.get_model)
     install_section_fields(apps.get_model)
+    from sportello.rota.default_shifts import install_shift_kinds
+
+    ShiftKind = apps.get_model("rota", "ShiftKind")
+    if not ShiftKind.objects.exists():
+        install_shift_kinds(ShiftKind, apps.get_model("services", "WeeklyHours").objects.all())
 
 
 @pytest.fixture

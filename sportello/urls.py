@@ -21,5 +21,6 @@ urlpatterns += i18n_patterns(
     path("personale/casi/", include("sportello.cases.urls")),
     path("personale/avvisi/", include("sportello.alerts.urls")),
     path("personale/", include("sportello.triage.urls")),
+    path("personale/turni/", include("sportello.rota.urls")),
     prefix_default_language=False,
 )

@@ -77,7 +77,9 @@ class NoStoreForStaffPages:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if in_staff_area(request):
+        # A calendar feed carries only its owner's shift times and must be cacheable by the
+        # calendar app that polls it; its view marks it so.
+        if in_staff_area(request) and not getattr(response, "private_cache_allowed", False):
             add_never_cache_headers(response)
             response.headers["Pragma"] = "no-cache"
         return response

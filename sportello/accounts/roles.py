@@ -43,6 +43,10 @@ _CATALOGUE = (
     + [("accounts", model) for model in ("profession", "language", "professionalprofile")]
     + [("public", model) for model in ("legalpage", "legalsection")]
     + [("triage", "contactreason"), ("cases", "sectionfield")]
+    + [
+        ("rota", model)
+        for model in ("shiftkind", "contract", "shiftpreference", "coveragerequirement")
+    ]
 )
 
 # Model-level rights granted through the admin; record-level rules live in each app's policies.

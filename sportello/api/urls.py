@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sportello.intake.api_views import IncomingCallView, QueueView
+from sportello.rota.api_views import ErlangStaffingView
 from sportello.services.api_views import DeskStatusView
 
 app_name = "api"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("v1/status/", DeskStatusView.as_view(), name="status"),
     path("v1/telephony/calls/", IncomingCallView.as_view(), name="telephony-calls"),
     path("v1/queue/", QueueView.as_view(), name="queue"),
+    path("v1/staffing/erlang/", ErlangStaffingView.as_view(), name="staffing-erlang"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -35,6 +35,7 @@ from sportello.intake.queue_order import (
     rank,
     wait_level,
 )
+from sportello.rota import queries as rota
 from sportello.services import queries as catalogue
 from sportello.services.models import Service
 from sportello.triage.models import RiskLevel, Screening
@@ -220,6 +221,7 @@ class ServiceQueue:
     oldest_since: datetime.datetime | None
     oldest_wait_minutes: float
     in_danger: int
+    able_on_shift: int = 0  # on shift now with the service or a competence it requires
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,7 @@ def queue_summary() -> QueueSummary:
             in_danger=Count("pk", filter=Q(danger_now=True) | Q(_screened_high())),
         )
     }
+    cover = rota.cover_by_service(at)
     services = []
     for service in Service.objects.filter(is_active=True):
         row = counts.get(service.pk, {"waiting": 0, "oldest": None, "in_danger": 0})
@@ -272,13 +275,32 @@ def queue_summary() -> QueueSummary:
                 if oldest and oldest < at
                 else 0.0,
                 in_danger=row["in_danger"],
+                able_on_shift=len(cover.get(service.pk, [])),
             )
         )
     return QueueSummary(at=at, timezone=zoneinfo.ZoneInfo(organisation.timezone), services=services)
 
 
-def on_duty() -> list[User]:
-    """Who said they are on duty now, professionals and coordinators (the roster replaces it)."""
+@dataclass(frozen=True)
+class OnDuty:
+    user: User
+    shift: rota.OnShift | None  # None: checked in outside the roster
+    checked_in: bool
+
+
+def on_duty() -> list[OnDuty]:
+    """Who is on shift now by the published roster, whether they have checked in, and who
+    checked in without being rostered (an extra hand the switchboard should know about)."""
+    present = {user.pk: user for user in checked_in()}
+    rostered = rota.on_shift_at(catalogue.now())
+    board = [OnDuty(entry.user, entry, entry.user.pk in present) for entry in rostered]
+    on_roster = {entry.user.pk for entry in rostered}
+    board += [OnDuty(user, None, True) for pk, user in present.items() if pk not in on_roster]
+    return board
+
+
+def checked_in() -> list[User]:
+    """Who said they are at work now, professionals and coordinators."""
     return list(
         User.objects.filter(
             is_active=True,

@@ -9,6 +9,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from sportello.accounts.models import User
 from sportello.accounts.roles import Role
 from sportello.intake.models import Contact, Status
+from sportello.rota import queries as rota
+from sportello.services import queries as catalogue
 from sportello.triage.models import (
     Escalation,
     FollowUp,
@@ -167,10 +169,14 @@ def high_risk_board(since: datetime.datetime) -> list[HighRiskContact]:
 
 
 def coordinators_to_alert() -> list[User]:
-    """The coordinators on duty; when none said they are, every active coordinator, because
-    an escalation nobody receives is the failure this exists to prevent."""
+    """The coordinators on shift by the roster or checked in; when there are none, every
+    active coordinator, because an escalation nobody receives is the failure this prevents."""
     coordinators = User.objects.filter(is_active=True, groups__name=Role.COORDINATOR.value)
-    on_duty = list(coordinators.filter(duty_presence__isnull=False).distinct())
+    on_duty = list(
+        coordinators.filter(
+            Q(duty_presence__isnull=False) | Q(pk__in=rota.on_shift_ids(catalogue.now()))
+        ).distinct()
+    )
     return on_duty or list(coordinators.distinct())
 
 

@@ -65,7 +65,16 @@ def test_demo_staff_one_per_role_and_a_second_run_keeps_them(settings, milan, ca
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "psicologa" in out and "demo-psicologa-2026" in out
-    users = {user.username: user.roles for user in User.objects.all()}
+    # The demo team beyond the five accounts exists for the roster and cannot sign in.
+    team = User.objects.exclude(
+        username__in=["centralino", "psicologa", "coordinatore", "dpo", "direzione"]
+    )
+    assert team.count() == 10 and not any(user.has_usable_password() for user in team)
+    from sportello.rota.models import PlanStatus, RosterPlan
+
+    assert RosterPlan.objects.filter(status=PlanStatus.PUBLISHED).count() == 1
+    assert "Piano turni di esempio calcolato e pubblicato da oggi." in out
+    users = {user.username: user.roles for user in User.objects.exclude(pk__in=team)}
     assert users == {
         "centralino": [Role.SWITCHBOARD],
         "psicologa": [Role.PROFESSIONAL],
@@ -85,9 +94,10 @@ def test_demo_staff_one_per_role_and_a_second_run_keeps_them(settings, milan, ca
     assert "Contatti di esempio in coda: 4" in out
     assert Contact.objects.filter(screenings__level=3, status="in_conversation").count() == 1
     assert Contact.objects.count() == 8
-    assert [user.username for user in on_duty()] == ["psicologa"]
+    assert "psicologa" in [entry.user.username for entry in on_duty()]
     call_command("seed_demo")
-    assert User.objects.count() == 5
+    assert User.objects.count() == 15
+    assert RosterPlan.objects.count() == 1  # the roster is solved once
     assert Contact.objects.count() == 8  # the samples are added once
     assert User.objects.get(username="psicologa").first_name == "Changed"
     assert User.objects.get(username="psicologa").check_password("demo-psicologa-2026")

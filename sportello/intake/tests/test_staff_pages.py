@@ -163,8 +163,9 @@ def test_the_console_shows_queue_and_who_is_on_duty(
     make_staff("professional", username="assente")
     as_role("switchboard")
     page = client.get("/personale/centralino/").content.decode()
-    # Only the one who said so is listed, by name, with the time they started.
-    assert page.count("<li>Professional") == 1 and "(dalle 10:00)" in page
+    # No roster is published: only the one who checked in is listed, as outside the roster.
+    assert page.count("<strong>Professional</strong>") == 1
+    assert "presente fuori turno" in page
     assert "15 min" in page  # 9:45 → 10:00 in working minutes
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from sportello.accounts.operations import ensure_demo_staff
 from sportello.cases.demo_cases import ensure_demo_cases
 from sportello.intake.demo_contacts import ensure_demo_contacts
+from sportello.rota.demo_rota import ensure_demo_roster
 from sportello.triage.demo_screening import ensure_demo_screening
 
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         opened = ensure_demo_cases()
         if opened:
             self.stdout.write(_("Prese in carico di esempio: %(n)d.") % {"n": opened})
+        if ensure_demo_roster():
+            self.stdout.write(_("Piano turni di esempio calcolato e pubblicato da oggi."))
         self.stdout.write(
             _("Sito: http://127.0.0.1:8000/   Amministrazione: http://127.0.0.1:8000/admin/")
         )

@@ -1,0 +1,290 @@
+"""Reading the roster: which shifts a day has, who works them, and who is on shift at an instant.
+
+The effective roster of a day is the published pattern for that day, minus whoever is absent,
+plus and minus the applied dated changes (substitutes, swaps, the coordinator's edits)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+
+from sportello.accounts.models import User
+from sportello.rota import shift_templates
+from sportello.rota.models import (
+    Absence,
+    PatternAssignment,
+    PlanStatus,
+    RosterPlan,
+    ShiftChange,
+    ShiftKind,
+)
+from sportello.services import queries as catalogue
+from sportello.services.models import Service
+from sportello.services.opening_calendar import OpeningCalendar
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def active_shift_kinds() -> list[ShiftKind]:
+    return list(ShiftKind.objects.filter(is_active=True))
+
+
+def monday_of(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _minutes(value: datetime.time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def held_on(kind: ShiftKind, day: datetime.date, calendar: OpeningCalendar) -> bool:
+    """A shift is held on its weekdays when the desk is open during it: not on holidays."""
+    if day.weekday() not in kind.weekdays:
+        return False
+    return any(
+        _minutes(interval.opens) < _minutes(kind.ends)
+        and _minutes(kind.starts) < _minutes(interval.closes)
+        for interval in calendar.intervals_on(day)
+    )
+
+
+def shifts_on(
+    day: datetime.date,
+    kinds: Iterable[ShiftKind] | None = None,
+    calendar: OpeningCalendar | None = None,
+) -> list[ShiftKind]:
+    calendar = calendar or catalogue.opening_calendar()
+    kinds = active_shift_kinds() if kinds is None else kinds
+    return [kind for kind in kinds if held_on(kind, day, calendar)]
+
+
+def uncovered_opening_hours() -> list[shift_templates.Gap]:
+    """Open minutes of the week that no shift covers: the roster page warns about them."""
+    organisation = catalogue.current_organisation()
+    weekly: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
+    for hours in organisation.weekly_hours.all():
+        weekly[hours.weekday].append((hours.opens, hours.closes))
+    templates = [
+        shift_templates.ShiftTemplate(kind.starts, kind.ends, tuple(kind.weekdays))
+        for kind in active_shift_kinds()
+    ]
+    return shift_templates.uncovered(weekly, templates)
+
+
+def published_plans() -> list[RosterPlan]:
+    return list(
+        RosterPlan.objects.filter(status=PlanStatus.PUBLISHED)
+        .select_related("published_by")
+        .order_by("valid_from")
+    )
+
+
+def plan_in_force(day: datetime.date, plans: list[RosterPlan] | None = None) -> RosterPlan | None:
+    """The published plan whose validity covers ``day``: the latest start not after it."""
+    plans = published_plans() if plans is None else plans
+    found = None
+    for plan in plans:
+        if plan.valid_from is not None and plan.valid_from <= day:
+            found = plan
+    return found
+
+
+def cycle_week(plan: RosterPlan, day: datetime.date) -> int:
+    """Which week of the plan's repeating pattern ``day`` falls in (weeks start on Monday)."""
+    assert plan.valid_from is not None
+    return ((monday_of(day) - monday_of(plan.valid_from)).days // 7) % plan.pattern_weeks
+
+
+@dataclass(frozen=True)
+class RosteredShift:
+    day: datetime.date
+    shift_kind: ShiftKind
+    user: User
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    change: ShiftChange | None = None  # set when the operator is there by a dated change
+
+
+@dataclass
+class DayRoster:
+    day: datetime.date
+    shifts: list[ShiftKind]
+    rostered: list[RosteredShift] = field(default_factory=list)
+    absent: list[tuple[User, ShiftKind]] = field(default_factory=list)  # pattern shift, absent
+
+    def on(self, kind: ShiftKind) -> list[RosteredShift]:
+        return [entry for entry in self.rostered if entry.shift_kind.pk == kind.pk]
+
+
+def _users_with_profile() -> Prefetch[User]:
+    return Prefetch(
+        "user",
+        queryset=User.objects.select_related("professional_profile__profession").prefetch_related(
+            "professional_profile__competences", "professional_profile__services"
+        ),
+    )
+
+
+def roster_between(
+    first: datetime.date, last: datetime.date, *, user: User | None = None
+) -> list[DayRoster]:
+    """The effective roster of each day from ``first`` to ``last``, in a fixed number of queries."""
+    if last < first:
+        raise ValueError("last day before first")
+    calendar = catalogue.opening_calendar()
+    zone = catalogue.desk_zone()
+    kinds = {kind.pk: kind for kind in ShiftKind.objects.all()}
+    plans = published_plans()
+    earliest = plan_in_force(first, plans)
+    in_range = [
+        plan
+        for plan in plans
+        if plan.valid_from is not None
+        and plan.valid_from <= last
+        and (plan == earliest or plan.valid_from > first)
+    ]
+    assignments = PatternAssignment.objects.filter(plan__in=in_range).prefetch_related(
+        _users_with_profile()
+    )
+    changes = (
+        ShiftChange.objects.filter(day__range=(first, last), applied=True)
+        .select_related("absence", "swap")
+        .prefetch_related(_users_with_profile())
+    )
+    absences = Absence.objects.filter(
+        cancelled_at__isnull=True, first_day__lte=last, last_day__gte=first
+    )
+    if user is not None:
+        assignments = assignments.filter(user=user)
+        changes = changes.filter(user=user)
+        absences = absences.filter(user=user)
+    by_slot: dict[tuple[int, int, int], list[PatternAssignment]] = defaultdict(list)
+    for assignment in assignments:
+        by_slot[(assignment.plan_id, assignment.week, assignment.weekday)].append(assignment)
+    changes_by_day: dict[datetime.date, list[ShiftChange]] = defaultdict(list)
+    for change in changes:
+        changes_by_day[change.day].append(change)
+    absences_list = list(absences)
+
+    def instant(day: datetime.date, wall: datetime.time) -> datetime.datetime:
+        return datetime.datetime.combine(day, wall, tzinfo=zone)
+
+    days = []
+    day = first
+    while day <= last:
+        held = [kind for kind in kinds.values() if kind.is_active and held_on(kind, day, calendar)]
+        held.sort(key=lambda kind: (kind.starts, kind.position))
+        held_ids = {kind.pk for kind in held}
+        roster = DayRoster(day=day, shifts=held)
+        absent_ids = {a.user_id for a in absences_list if a.covers(day)}
+        plan = plan_in_force(day, in_range)
+        entries: dict[tuple[int, int], RosteredShift] = {}
+        if plan is not None:
+            for assignment in by_slot.get((plan.pk, cycle_week(plan, day), day.weekday()), []):
+                if assignment.shift_kind_id not in held_ids:
+                    continue
+                kind = kinds[assignment.shift_kind_id]
+                if assignment.user_id in absent_ids:
+                    roster.absent.append((assignment.user, kind))
+                    continue
+                entries[(assignment.user_id, kind.pk)] = RosteredShift(
+                    day, kind, assignment.user, instant(day, kind.starts), instant(day, kind.ends)
+                )
+        for change in changes_by_day.get(day, []):
+            key = (change.user_id, change.shift_kind_id)
+            if not change.on_shift:
+                entries.pop(key, None)
+            elif change.shift_kind_id not in held_ids:
+                continue
+            elif change.user_id in absent_ids:
+                roster.absent.append((change.user, kinds[change.shift_kind_id]))
+            else:
+                kind = kinds[change.shift_kind_id]
+                entries[key] = RosteredShift(
+                    day,
+                    kind,
+                    change.user,
+                    instant(day, kind.starts),
+                    instant(day, kind.ends),
+                    change,
+                )
+        roster.rostered = sorted(
+            entries.values(),
+            key=lambda e: (e.starts_at, e.user.last_name, e.user.first_name, e.user.username),
+        )
+        days.append(roster)
+        day += ONE_DAY
+    return days
+
+
+def shifts_of(user: User, first: datetime.date, last: datetime.date) -> list[RosteredShift]:
+    return [entry for day in roster_between(first, last, user=user) for entry in day.rostered]
+
+
+@dataclass(frozen=True)
+class OnShift:
+    user: User
+    shift_kind: ShiftKind
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    competences: frozenset[str]
+    services: frozenset[str]
+
+
+def on_shift_at(at: datetime.datetime | None = None) -> list[OnShift]:
+    """Who is on shift at instant ``at`` and with which competences: the switchboard console,
+    the queue's routing and the appointments all ask this one question."""
+    at = at or catalogue.now()
+    local_day = at.astimezone(catalogue.desk_zone()).date()
+    result = []
+    for entry in roster_between(local_day, local_day)[0].rostered:
+        if entry.starts_at <= at < entry.ends_at and entry.user.is_active:
+            profile = getattr(entry.user, "professional_profile", None)
+            result.append(
+                OnShift(
+                    user=entry.user,
+                    shift_kind=entry.shift_kind,
+                    starts_at=entry.starts_at,
+                    ends_at=entry.ends_at,
+                    competences=frozenset(c.code for c in profile.competences.all())
+                    if profile
+                    else frozenset(),
+                    services=frozenset(s.code for s in profile.services.all())
+                    if profile
+                    else frozenset(),
+                )
+            )
+    return result
+
+
+def on_shift_ids(at: datetime.datetime | None = None) -> set[int]:
+    return {entry.user.pk for entry in on_shift_at(at)}
+
+
+def absences_between(first: datetime.date, last: datetime.date) -> list[Absence]:
+    return list(
+        Absence.objects.filter(
+            Q(cancelled_at__isnull=True), first_day__lte=last, last_day__gte=first
+        ).select_related("user")
+    )
+
+
+def can_serve(entry: OnShift, service: Service) -> bool:
+    """Routing by competence: someone serves a service they work for, or whose competences
+    include one the service requires."""
+    required = {competence.code for competence in service.required_competences.all()}
+    return service.code in entry.services or bool(required & entry.competences)
+
+
+def cover_by_service(at: datetime.datetime | None = None) -> dict[int, list[OnShift]]:
+    """For each active service, who on shift at ``at`` can take its contacts."""
+    on_shift = on_shift_at(at)
+    services = Service.objects.filter(is_active=True).prefetch_related("required_competences")
+    return {
+        service.pk: [entry for entry in on_shift if can_serve(entry, service)]
+        for service in services
+    }
