@@ -9,27 +9,29 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import User
 from sportello.privacy.operations import record_audit
-from sportello.rota import policies, problems, queries
+from sportello.rota import policies, problems, queries, solving
 from sportello.rota.models import (
     Absence,
     AbsenceKind,
     ChangeReason,
     Contract,
+    CoverDecision,
     ShiftChange,
     ShiftKind,
     SolveKind,
     SolverRun,
     SolveState,
 )
+from sportello.rota.wording import person_name
 from sportello.services import queries as catalogue
 
 MAX_ABSENCE_DAYS = 366
 MAX_NOTE_LENGTH = 2000
-APPLICABLE_OUTCOMES = ("optimal", "feasible")
 
 
 def _require_planner(actor: User) -> None:
@@ -37,17 +39,31 @@ def _require_planner(actor: User) -> None:
         raise PermissionDenied(_("Solo i coordinatori modificano il piano turni."))
 
 
-def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def is_rostered(user: User) -> bool:
-    """Staff who can be on the roster: a contract, or a role that works shifts."""
-    return Contract.objects.filter(user=user).exists() or policies.works_shifts(user)
+    """Staff who can be on the roster: the same people the absence form offers."""
+    return queries.rosterable_staff().filter(pk=user.pk).exists()
 
 
 def _day(value: datetime.date) -> str:
     return f"{value:%d/%m/%Y}"
+
+
+Shift = tuple[User, datetime.date, ShiftKind]
+
+
+def supersede(shifts: list[Shift]) -> list[int]:
+    """The changes applied so far to these people's shifts stop applying and stay as history:
+    the newest decision about a shift (a swap, a substitute, a hand edit) replaces the older
+    one, and the roster allows one applied change per person, day and shift. Returns the pks
+    of the changes replaced, for the audit."""
+    if not shifts:
+        return []
+    which = Q()
+    for user, day, kind in shifts:
+        which |= Q(user=user, day=day, shift_kind=kind)
+    replaced = list(ShiftChange.objects.filter(which, applied=True).values_list("pk", flat=True))
+    ShiftChange.objects.filter(pk__in=replaced).update(applied=False)
+    return replaced
 
 
 @transaction.atomic
@@ -79,7 +95,7 @@ def record_absence(
     if not is_rostered(user):
         raise ValidationError(
             _("%(name)s non ha un contratto né un ruolo che lavori a turni.")
-            % {"name": _name(user)}
+            % {"name": person_name(user)}
         )
     overlapping = (
         Absence.objects.filter(
@@ -95,7 +111,7 @@ def record_absence(
                 "sovrappone a queste date."
             )
             % {
-                "name": _name(user),
+                "name": person_name(user),
                 "first": _day(overlapping.first_day),
                 "last": _day(overlapping.last_day),
             }
@@ -140,17 +156,29 @@ def cancel_absence(actor: User, absence: Absence) -> Absence:
     return absence
 
 
-def _finished_cover_run(run: SolverRun) -> SolverRun:
+def _undecided_cover_run(run: SolverRun) -> SolverRun:
+    """The run locked until commit, so a second click (or a second coordinator) waits and then
+    finds the first decision taken."""
     run = SolverRun.objects.select_for_update().get(pk=run.pk)
     if run.kind != SolveKind.COVER:
         raise ValidationError(_("Questo calcolo non è una ricerca di sostituti."))
-    if run.state != SolveState.DONE or run.outcome not in APPLICABLE_OUTCOMES:
+    if run.state != SolveState.DONE or run.outcome not in solving.SOLVED_OUTCOMES:
         raise ValidationError(
             _("Si applicano solo le ricerche di sostituti concluse con una soluzione.")
         )
-    if run.changes.filter(applied=True).exists():
+    decision = queries.cover_decision(run)
+    if decision == "apply":
         raise ValidationError(_("Le sostituzioni di questa ricerca sono già state applicate."))
+    if decision == "reject":
+        raise ValidationError(_("Le sostituzioni di questa ricerca sono già state scartate."))
     return run
+
+
+def _decide(run: SolverRun, actor: User, decision: CoverDecision) -> None:
+    run.decision = decision
+    run.decided_by = actor
+    run.decided_at = catalogue.now()
+    run.save(update_fields=["decision", "decided_by", "decided_at"])
 
 
 @transaction.atomic
@@ -158,8 +186,8 @@ def apply_cover(actor: User, run: SolverRun) -> int:
     """The proposed substitutes become the roster, unless the roster changed since the run so
     that they would now break a rule: then the coordinator reads why and searches again."""
     _require_planner(actor)
-    run = _finished_cover_run(run)
-    proposed = list(run.changes.filter(applied=False).select_related("user", "shift_kind"))
+    run = _undecided_cover_run(run)
+    proposed = queries.pending_proposals(run)
     if not proposed:
         raise ValidationError(_("Non ci sono sostituzioni proposte da applicare."))
     violations = problems.dated_violations(
@@ -173,13 +201,9 @@ def apply_cover(actor: User, run: SolverRun) -> int:
                 *violations,
             ]
         )
-    for change in proposed:
-        # The newest decision about an operator's shift replaces an older one (the constraint
-        # allows one applied change per operator, day and shift).
-        ShiftChange.objects.filter(
-            day=change.day, shift_kind=change.shift_kind, user=change.user, applied=True
-        ).delete()
+    superseded = supersede([(c.user, c.day, c.shift_kind) for c in proposed])
     applied = ShiftChange.objects.filter(pk__in=[c.pk for c in proposed]).update(applied=True)
+    _decide(run, actor, CoverDecision.APPLY)
     record_audit(
         actor,
         object_type="rota.cover",
@@ -187,6 +211,7 @@ def apply_cover(actor: User, run: SolverRun) -> int:
         action="apply",
         plan=run.plan_id,
         changes=applied,
+        superseded=superseded,
     )
     return applied
 
@@ -194,10 +219,12 @@ def apply_cover(actor: User, run: SolverRun) -> int:
 @transaction.atomic
 def reject_cover(actor: User, run: SolverRun) -> int:
     _require_planner(actor)
-    run = _finished_cover_run(run)
-    deleted, _by_model = run.changes.filter(applied=False).delete()
-    if not deleted:
+    run = _undecided_cover_run(run)
+    proposed = queries.pending_proposals(run)
+    if not proposed:
         raise ValidationError(_("Non ci sono sostituzioni proposte da scartare."))
+    deleted, _by_model = ShiftChange.objects.filter(pk__in=[c.pk for c in proposed]).delete()
+    _decide(run, actor, CoverDecision.REJECT)
     record_audit(
         actor,
         object_type="rota.cover",
@@ -222,7 +249,7 @@ def change_shift(
 ) -> ShiftChange:
     """A coordinator puts an operator on, or takes them off, one dated shift."""
     _require_planner(actor)
-    names = {"name": _name(user), "shift": shift_kind.name, "day": _day(day)}
+    names = {"name": person_name(user), "shift": shift_kind.name, "day": _day(day)}
     if shift_kind.pk not in {kind.pk for kind in queries.shifts_on(day)}:
         raise ValidationError(_("Il turno «%(shift)s» non si svolge il %(day)s.") % names)
     rostered = _on_that_shift(user, day, shift_kind)
@@ -241,7 +268,7 @@ def change_shift(
     )
     if violations:
         raise ValidationError(violations)
-    ShiftChange.objects.filter(day=day, shift_kind=shift_kind, user=user, applied=True).delete()
+    superseded = supersede(entry)
     change = ShiftChange.objects.create(
         day=day,
         shift_kind=shift_kind,
@@ -260,5 +287,6 @@ def change_shift(
         user=user.pk,
         day=day.isoformat(),
         shift_kind=shift_kind.code,
+        superseded=superseded,
     )
     return change

@@ -5,21 +5,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from sportello.accounts.models import User
-from sportello.accounts.roles import Role
+from sportello.rota import queries
 from sportello.rota.models import Contract, CoverageRequirement, ShiftKind, ShiftPreference
 from sportello.services.models import Weekday
-
-
-def rostered_staff():  # type: ignore[no-untyped-def]
-    """Only professionals and coordinators work shifts."""
-    return (
-        User.objects.filter(
-            is_active=True, groups__name__in=[Role.PROFESSIONAL.value, Role.COORDINATOR.value]
-        )
-        .distinct()
-        .order_by("last_name", "username")
-    )
 
 
 class WeekdaysField(forms.TypedMultipleChoiceField):
@@ -87,7 +75,7 @@ class ContractAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "user":
-            kwargs["queryset"] = rostered_staff()
+            kwargs["queryset"] = queries.shift_staff()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -99,7 +87,7 @@ class ShiftPreferenceAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "user":
-            kwargs["queryset"] = rostered_staff()
+            kwargs["queryset"] = queries.shift_staff()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

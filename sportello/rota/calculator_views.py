@@ -2,22 +2,19 @@
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from sportello.rota import policies
 from sportello.rota.forms import ErlangCalculatorForm
+from sportello.rota.view_guards import allowed_if
 
 
-@login_required
+@allowed_if(policies.plans_roster)
 @require_GET
 def calculator(request: HttpRequest) -> HttpResponse:
     """A GET form: nothing is stored, and the address of a result can be bookmarked or shared."""
-    if not policies.plans_roster(request.user):  # type: ignore[arg-type]
-        raise PermissionDenied
     form = ErlangCalculatorForm(request.GET or None)
     context: dict[str, Any] = {"form": form}
     if form.is_bound and form.is_valid():

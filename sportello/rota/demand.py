@@ -19,20 +19,20 @@ on the page:
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from sportello.accounts.models import User
 from sportello.cases.models import MAX_SESSION_MINUTES, Session
 from sportello.intake.models import Contact
 from sportello.rota import erlang, forecast, queries
 from sportello.rota.models import CoverageRequirement, ShiftKind
 from sportello.services import queries as catalogue
-from sportello.services.models import Service, Weekday
-from sportello.services.opening_calendar import Interval
+from sportello.services.models import Organisation, Service, Weekday
+from sportello.services.opening_calendar import Interval, OpeningCalendar
 
 DEFAULT_WEEKS = 8
 MAX_WEEKS = 52
@@ -64,10 +64,6 @@ def staffing_target() -> erlang.StaffingTarget:
     )
 
 
-def desk_today() -> datetime.date:
-    return catalogue.now().astimezone(catalogue.desk_zone()).date()
-
-
 def _minutes(value: datetime.time) -> int:
     return value.hour * 60 + value.minute
 
@@ -92,9 +88,9 @@ def open_half_hours(intervals: Iterable[Interval]) -> HalfHours:
     return [(_time(start), seconds) for start, seconds in sorted(open_seconds.items())]
 
 
-def weekly_half_hours() -> dict[int, HalfHours]:
+def weekly_half_hours(organisation: Organisation | None = None) -> dict[int, HalfHours]:
     """The open half-hours of an ordinary week, by weekday (0 Monday)."""
-    organisation = catalogue.current_organisation()
+    organisation = organisation or catalogue.current_organisation()
     weekly: dict[int, list[Interval]] = defaultdict(list)
     for hours in organisation.weekly_hours.all():
         weekly[hours.weekday].append(Interval(hours.opens, hours.closes))
@@ -106,8 +102,8 @@ def _overlaps(start: datetime.time, kind: ShiftKind) -> bool:
     return begins < _minutes(kind.ends) and _minutes(kind.starts) < begins + forecast.SLOT_MINUTES
 
 
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=catalogue.desk_zone())
+def _midnight(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
 
 
 @dataclass(frozen=True)
@@ -124,7 +120,11 @@ class HandlingTime:
 
 
 def handling_time(
-    first: datetime.date, until: datetime.date, *, service: Service | None = None
+    first: datetime.date,
+    until: datetime.date,
+    *,
+    service: Service | None = None,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> HandlingTime:
     """Mean handling time of the contacts that had a conversation from ``first`` to the day
     before ``until``; else of the sessions held then; else the setting.
@@ -134,9 +134,10 @@ def handling_time(
     booked appointments: the next best measure. Both are never mixed, since a case's first
     session is usually the very conversation its contact already counted."""
     default = settings.SPORTELLO_ROTA_DEFAULT_HANDLING_SECONDS
+    zone = zone or catalogue.desk_zone()
     contacts = Contact.objects.filter(
-        received_at__gte=_midnight(first),
-        received_at__lt=_midnight(until),
+        received_at__gte=_midnight(first, zone),
+        received_at__lt=_midnight(until, zone),
         conversation_started_at__isnull=False,
         closed_at__isnull=False,
     )
@@ -153,7 +154,9 @@ def handling_time(
             HANDLING_FROM_CONTACTS,
             len(durations),
         )
-    sessions = Session.objects.filter(held_at__gte=_midnight(first), held_at__lt=_midnight(until))
+    sessions = Session.objects.filter(
+        held_at__gte=_midnight(first, zone), held_at__lt=_midnight(until, zone)
+    )
     if service is not None:
         sessions = sessions.filter(case__service=service)
     lengths = [minutes * 60 for minutes in sessions.values_list("duration_minutes", flat=True)]
@@ -177,6 +180,7 @@ class DemandHistory:
     handling: HandlingTime
     target: erlang.StaffingTarget
     weekly: dict[int, HalfHours]
+    calendar: OpeningCalendar  # the opening days the history counted, and the week's
 
     @property
     def has_history(self) -> bool:
@@ -201,12 +205,12 @@ class DemandHistory:
         )
 
 
-def _first_contact_day(service: Service | None) -> datetime.date | None:
+def _first_contact_day(service: Service | None, zone: zoneinfo.ZoneInfo) -> datetime.date | None:
     contacts = Contact.objects.all()
     if service is not None:
         contacts = contacts.filter(service=service)
     first = contacts.order_by("received_at").values_list("received_at", flat=True).first()
-    return first.astimezone(catalogue.desk_zone()).date() if first is not None else None
+    return first.astimezone(zone).date() if first is not None else None
 
 
 def demand_history(
@@ -222,14 +226,15 @@ def demand_history(
     understate the demand of a young desk."""
     if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
         raise ValueError(f"weeks must be a whole number from 1 to {MAX_WEEKS}, not {weeks!r}")
-    until = until or desk_today()
+    until = until or queries.desk_today()
     zone = catalogue.desk_zone()
-    calendar = catalogue.opening_calendar()
-    weekly = weekly_half_hours()
+    organisation = catalogue.current_organisation()
+    calendar = catalogue.opening_calendar(organisation)
+    weekly = weekly_half_hours(organisation)
     # Two windows of N weeks for the trend, and a margin so that each weekday still finds N
     # open days when holidays fall on it.
     start = until - datetime.timedelta(weeks=2 * weeks + 2)
-    first_contact = _first_contact_day(service)
+    first_contact = _first_contact_day(service, zone)
     start = max(start, first_contact) if first_contact is not None else until
     open_days = []
     day = start
@@ -238,7 +243,7 @@ def demand_history(
             open_days.append(day)
         day += queries.ONE_DAY
     contacts = Contact.objects.filter(
-        received_at__gte=_midnight(start), received_at__lt=_midnight(until)
+        received_at__gte=_midnight(start, zone), received_at__lt=_midnight(until, zone)
     )
     if service is not None:
         contacts = contacts.filter(service=service)
@@ -259,41 +264,35 @@ def demand_history(
         weeks=weeks,
         until=until,
         service=service,
-        handling=handling_time(min(averaged, default=until), until, service=service),
+        handling=handling_time(min(averaged, default=until), until, service=service, zone=zone),
         target=staffing_target(),
         weekly=weekly,
+        calendar=calendar,
     )
-
-
-def serves(user: User, service: Service, required: set[int] | None = None) -> bool:
-    """Whether an operator takes a service's contacts: the queue's routing rule (the service is
-    theirs, or they have a competence the service requires; ``required``: those competences'
-    pks, when the caller already has them)."""
-    profile = getattr(user, "professional_profile", None)
-    if profile is None:
-        return False
-    if any(item.pk == service.pk for item in profile.services.all()):
-        return True
-    if required is None:
-        required = {competence.pk for competence in service.required_competences.all()}
-    return any(competence.pk in required for competence in profile.competences.all())
 
 
 def rostered_per_half_hour(
-    roster: queries.DayRoster, halves: HalfHours, *, service: Service | None = None
+    roster: queries.DayRoster,
+    halves: HalfHours,
+    *,
+    service: Service | None = None,
+    required: frozenset[str] | None = None,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> dict[datetime.time, int]:
     """Operators on shift in each half-hour of a day: everyone whose shift overlaps it, so the
-    half-hour a morning shift hands over to the afternoon counts both."""
-    zone = catalogue.desk_zone()
-    required = (
-        {competence.pk for competence in service.required_competences.all()}
-        if service is not None
-        else set()
-    )
+    half-hour a morning shift hands over to the afternoon counts both. With ``service``, only
+    those the queue routes its contacts to (``required``: the competences it requires, and
+    ``zone``: the desk's, when the caller has them for a whole week)."""
+    zone = zone or catalogue.desk_zone()
+    if service is not None and required is None:
+        required = queries.required_codes(service)
     entries = [
         entry
         for entry in roster.rostered
-        if entry.user.is_active and (service is None or serves(entry.user, service, required))
+        if entry.user.is_active
+        and (
+            service is None or queries.serves(*queries.profile_codes(entry.user), service, required)
+        )
     ]
     counts = {}
     for begins, _seconds in halves:
@@ -382,17 +381,20 @@ def propose_requirements(history: DemandHistory) -> list[ProposedRequirement]:
     return proposal
 
 
+def head_counts() -> list[CoverageRequirement]:
+    """The head counts in force (requirements of no competence and no service)."""
+    return list(
+        CoverageRequirement.objects.filter(
+            competence__isnull=True, service__isnull=True
+        ).select_related("shift_kind")
+    )
+
+
 def replaced_minimums(proposal: Iterable[ProposedRequirement]) -> list[CoverageRequirement]:
     """Head counts in force that applying ``proposal`` removes without a replacement (a shift
     no longer in use, a weekday the desk no longer opens)."""
     kept = {(item.weekday, item.shift_kind.pk) for item in proposal}
-    return [
-        row
-        for row in CoverageRequirement.objects.filter(
-            competence__isnull=True, service__isnull=True
-        ).select_related("shift_kind")
-        if (row.weekday, row.shift_kind_id) not in kept
-    ]
+    return [row for row in head_counts() if (row.weekday, row.shift_kind_id) not in kept]
 
 
 @dataclass(frozen=True)
@@ -498,13 +500,15 @@ def week_staffing(
     so a past week shows what would have been forecast for it. Without history the operators
     required fall back to the coverage minimums in force."""
     monday = queries.monday_of(monday)
-    today = today or desk_today()
+    today = today or queries.desk_today()
     history = demand_history(weeks, until=min(monday, today), service=service)
-    calendar = catalogue.opening_calendar()
+    calendar = history.calendar
     kinds = queries.active_shift_kinds()
     sunday = monday + datetime.timedelta(days=6)
-    rosters = queries.roster_between(monday, sunday)
+    rosters = queries.roster_between(monday, sunday, calendar=calendar)
     minimums = current_minimums(service)
+    zone = catalogue.desk_zone()
+    required = queries.required_codes(service) if service is not None else None
     if history.has_history:
         required_from = REQUIRED_FROM_DEMAND
     elif minimums:
@@ -520,7 +524,9 @@ def week_staffing(
                 days.append(StaffingDay(day, (), calendar.closure_reason(day) or ""))
             continue
         held = queries.shifts_on(day, kinds, calendar)
-        on_shift = rostered_per_half_hour(roster, halves, service=service)
+        on_shift = rostered_per_half_hour(
+            roster, halves, service=service, required=required, zone=zone
+        )
         rows = []
         for begins, seconds in halves:
             end = _time(_minutes(begins) + forecast.SLOT_MINUTES)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from sportello.accounts.models import Profession, ProfessionalProfile, User
 from sportello.accounts.roles import Role
-from sportello.rota import solving
+from sportello.rota import queries, solving
 from sportello.rota.models import (
     Contract,
     CoverageRequirement,
@@ -17,7 +17,6 @@ from sportello.rota.models import (
     ShiftKind,
     ShiftPreference,
 )
-from sportello.services import queries as catalogue
 from sportello.services.models import Competence, Service
 
 MON_SAT = [0, 1, 2, 3, 4, 5]
@@ -137,9 +136,9 @@ def ensure_demo_roster() -> bool:
     coordinator = User.objects.get(username="coordinatore")
     # The demo solves in place rather than wait for the worker (which then finds it done).
     run = solving.request_pattern(coordinator, weeks=1, time_limit_s=20)
-    run = solving.execute(run.pk) or run
-    if run.outcome not in ("optimal", "feasible"):
+    solving.execute(run.pk)  # does nothing when the on-commit task has already solved it
+    run.refresh_from_db()
+    if run.outcome not in solving.SOLVED_OUTCOMES:
         return False
-    today = catalogue.now().astimezone(catalogue.desk_zone()).date()
-    plan_operations.publish(coordinator, run.plan, valid_from=today)
+    plan_operations.publish(coordinator, run.plan, valid_from=queries.desk_today())
     return True

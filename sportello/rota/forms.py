@@ -1,13 +1,21 @@
-"""Forms of the roster pages: the coordinator's staffing calculator."""
+"""Forms of the coordinator's staffing pages: the calculator, and the week the staffing page
+shows."""
 
+import datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sportello.form_styling import BootstrapItaliaForm
-from sportello.rota import erlang
+from sportello.rota import demand, erlang, queries
 from sportello.rota.serializers import MAX_AHT_S, MAX_CALLS, MAX_PERIOD_S, MAX_TARGET_S
+from sportello.services.models import Service
+
+# A week further than this from today lies beyond any roster (and the calendar's last weeks
+# have no next week to link to).
+FARTHEST_WEEK_DAYS = 100 * 366
 
 
 def _number(step: str = "any", **attrs: str) -> forms.NumberInput:
@@ -143,3 +151,57 @@ class ErlangCalculatorForm(BootstrapItaliaForm):
     def staffing(self) -> erlang.StaffingResult:
         data = self.cleaned_data
         return erlang.staffing(data["calls"], data["period_s"], data["aht_s"], self.target())
+
+
+class ServiceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Service) -> str:
+        return str(obj.name)
+
+
+class StaffingWeekForm(BootstrapItaliaForm):
+    """Which week to look at, over how much history, for the desk or one service (a GET form:
+    its address can be bookmarked)."""
+
+    settimana = forms.DateField(
+        label=_("Settimana del giorno"),
+        required=False,
+        help_text=_("Un giorno qualsiasi della settimana; vuoto: questa settimana."),
+        error_messages={"invalid": _("Scrivi una data valida, ad esempio 02/03/2026.")},
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+    settimane = forms.IntegerField(
+        label=_("Settimane di storico"),
+        required=False,
+        min_value=1,
+        max_value=demand.MAX_WEEKS,
+        initial=demand.DEFAULT_WEEKS,
+        help_text=_("Da 1 a 52: quante settimane di contatti usare per la media."),
+        error_messages={
+            "invalid": _("Scrivi un numero intero."),
+            "min_value": _("Il valore minimo è %(limit_value)s."),
+            "max_value": _("Il valore massimo è %(limit_value)s."),
+        },
+        widget=forms.NumberInput(
+            attrs={"class": "form-control", "step": "1", "inputmode": "numeric"}
+        ),
+    )
+    servizio = ServiceChoiceField(
+        label=_("Servizio"),
+        queryset=Service.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+        empty_label=_("Tutto lo sportello"),
+        error_messages={"invalid_choice": _("Scegli un servizio dell'elenco.")},
+    )
+
+    def clean_settimana(self) -> datetime.date | None:
+        day: datetime.date | None = self.cleaned_data.get("settimana")
+        if day is not None and abs((day - queries.desk_today()).days) > FARTHEST_WEEK_DAYS:
+            raise ValidationError(_("Scegli una settimana entro cento anni da oggi."))
+        return day
+
+    def week(self, today: datetime.date) -> datetime.date:
+        return queries.monday_of(self.cleaned_data.get("settimana") or today)
+
+    def weeks(self) -> int:
+        return self.cleaned_data.get("settimane") or demand.DEFAULT_WEEKS

@@ -41,6 +41,12 @@ def feed_token(user: User, contract: Contract) -> str:
     return f"{user.pk}-{_signature(user, contract.feed_rotation)}"
 
 
+def feed_token_of(user: User) -> str | None:
+    """The user's feed token; None without a contract (no shifts, no feed)."""
+    contract = Contract.objects.filter(user=user).first()
+    return feed_token(user, contract) if contract is not None else None
+
+
 def user_for_token(token: str) -> User | None:
     """The operator a feed address belongs to, or None for a wrong, old or foreign address."""
     user_id, _dash, signature = token.partition("-")

@@ -390,6 +390,11 @@ class SolveState(models.TextChoices):
     FAILED = "failed", _("non riuscito")
 
 
+class CoverDecision(models.TextChoices):
+    APPLY = "apply", _("applicate")
+    REJECT = "reject", _("scartate")
+
+
 class SolverRun(models.Model):
     """One run of the solver, as a Celery task: its progress and everything it reported."""
 
@@ -417,6 +422,12 @@ class SolverRun(models.Model):
     penalties = models.JSONField(default=list, blank=True)
     shortfalls = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # A cover run's proposals are applied or rejected once; afterwards its changes are history.
+    decision = models.CharField(max_length=8, choices=CoverDecision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

@@ -5,190 +5,60 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from sportello.accounts.models import User
-from sportello.rota import ical, policies, queries
+from sportello.rota import ical, policies, queries, roster_queries, swap_queries
 from sportello.rota import swap_operations as operations
-from sportello.rota.models import (
-    Absence,
-    ChangeReason,
-    Contract,
-    ShiftChange,
-    ShiftKind,
-    SwapRequest,
-    SwapStatus,
-)
+from sportello.rota.models import ShiftKind, SwapRequest, SwapStatus
 from sportello.rota.swap_forms import RefusalForm, SwapRequestForm
+from sportello.rota.view_guards import View, acting_user, allowed_if, say_refused
+from sportello.rota.wording import person_name, shift_hours, shift_label
 from sportello.services import queries as catalogue
-from sportello.services.models import Weekday
 
-View = Callable[..., HttpResponse]
-WEEKS_SHOWN = 4
 OUTCOMES_SHOWN_DAYS = 30
 FEED_GROUP = "rota-ical-feed"
 FEED_MISS_GROUP = "rota-ical-feed-miss"
 FEED_CACHE_CONTROL = "private, max-age=300"
 
 
-def allowed_if(policy: Callable[[User], bool]) -> Callable[[View], View]:
-    """Signed-in staff whose role the policy accepts; anyone else gets 403."""
-
-    def decorate(view: View) -> View:
-        @never_cache
-        @login_required
-        @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not policy(request.user):  # type: ignore[arg-type]
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return guarded
-
-    return decorate
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _today() -> datetime.date:
-    return catalogue.now().astimezone(catalogue.desk_zone()).date()
-
-
-def _day_label(day: datetime.date) -> str:
-    return f"{Weekday(day.weekday()).label} {day:%d/%m/%Y}"
-
-
-def _refused(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
 # --- My shifts --------------------------------------------------------------------------------
-
-
-@dataclass
-class ShiftRow:
-    day: datetime.date
-    day_label: str
-    kind: ShiftKind
-    state: str  # "on", "absent" (pattern shift, absent), "given" (handed over with a change)
-    change_label: str = ""
-    can_ask: bool = False
-    pending: SwapRequest | None = None
-
-
-@dataclass
-class Week:
-    monday: datetime.date
-    sunday: datetime.date
-    rows: list[ShiftRow] = field(default_factory=list)
-
-
-CHANGE_LABELS = {
-    ChangeReason.SWAP: lambda: _("Cambio turno"),
-    ChangeReason.SUBSTITUTE: lambda: _("Sostituzione"),
-    ChangeReason.MANUAL: lambda: _("Modifica del coordinatore"),
-    ChangeReason.ABSENCE: lambda: _("Assenza"),
-}
-
-
-def _weeks(user: User, today: datetime.date) -> list[Week]:
-    monday = queries.monday_of(today)
-    last = monday + datetime.timedelta(days=7 * WEEKS_SHOWN - 1)
-    now = catalogue.now()
-    pending = {(swap.day, swap.shift_kind_id): swap for swap in operations.swaps_asked_by(user)}
-    weeks = [
-        Week(
-            monday + datetime.timedelta(days=7 * index),
-            monday + datetime.timedelta(days=7 * index + 6),
-        )
-        for index in range(WEEKS_SHOWN)
-    ]
-    rows: list[ShiftRow] = []
-    for day in queries.roster_between(today, last, user=user):
-        for entry in day.rostered:
-            swap = pending.get((entry.day, entry.shift_kind.pk))
-            rows.append(
-                ShiftRow(
-                    day=entry.day,
-                    day_label=_day_label(entry.day),
-                    kind=entry.shift_kind,
-                    state="on",
-                    change_label=str(CHANGE_LABELS[entry.change.reason]())
-                    if entry.change is not None
-                    else "",
-                    can_ask=entry.starts_at > now and swap is None,
-                    pending=swap,
-                )
-            )
-        for _absent_user, kind in day.absent:
-            rows.append(ShiftRow(day.day, _day_label(day.day), kind, "absent"))
-    given = ShiftChange.objects.filter(
-        user=user, on_shift=False, applied=True, day__range=(today, last)
-    ).exclude(reason=ChangeReason.ABSENCE)
-    for change in given.select_related("shift_kind"):
-        rows.append(
-            ShiftRow(
-                change.day,
-                _day_label(change.day),
-                change.shift_kind,
-                "given",
-                str(CHANGE_LABELS[ChangeReason(change.reason)]()),
-            )
-        )
-    rows.sort(key=lambda row: (row.day, row.kind.starts))
-    for row in rows:
-        weeks[(row.day - monday).days // 7].rows.append(row)
-    return weeks
-
-
-def _feed_url(request: HttpRequest, contract: Contract | None) -> str:
-    if contract is None:
-        return ""
-    token = ical.feed_token(contract.user, contract)
-    return request.build_absolute_uri(reverse("rota:ical-feed", args=[token]))
 
 
 @allowed_if(policies.works_shifts)
 @require_GET
 def my_shifts(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    today = _today()
-    contract = Contract.objects.filter(user=user).select_related("user").first()
-    feed_url = _feed_url(request, contract)
+    user = acting_user(request)
+    today = queries.desk_today()
+    token = ical.feed_token_of(user)
+    feed_url = request.build_absolute_uri(reverse("rota:ical-feed", args=[token])) if token else ""
     since = catalogue.now() - datetime.timedelta(days=OUTCOMES_SHOWN_DAYS)
     return render(
         request,
         "rota/my/my_shifts.html",
         {
-            "weeks": _weeks(user, today),
-            "absences": Absence.objects.filter(
-                user=user, cancelled_at__isnull=True, last_day__gte=today
-            ).order_by("first_day"),
-            "asked": operations.swaps_asked_by(user),
-            "offered": operations.swaps_offered_to(user),
-            "outcomes": operations.recent_outcomes_of(user, since=since),
+            "weeks": roster_queries.weeks_of(user, today),
+            "absences": roster_queries.absences_of(user, today),
+            "asked": swap_queries.swaps_asked_by(user),
+            "offered": swap_queries.swaps_offered_to(user),
+            "outcomes": swap_queries.recent_outcomes_of(user, since=since),
             "feed_url": feed_url,
             "webcal_url": feed_url.replace("https://", "webcal://", 1).replace(
                 "http://", "webcal://", 1
             ),
-            "has_contract": contract is not None,
+            "has_contract": token is not None,
             "is_coordinator": policies.plans_roster(user),
         },
     )
@@ -198,9 +68,9 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
 @require_POST
 def renew_feed(request: HttpRequest) -> HttpResponse:
     try:
-        ical.renew_feed(_user(request))
+        ical.renew_feed(acting_user(request))
     except ValidationError as error:
-        _refused(request, error)
+        say_refused(request, error)
     else:
         messages.success(
             request,
@@ -239,8 +109,8 @@ def _ask_page(
         "rota/my/ask_swap.html",
         {
             "form": form,
-            "shift_label": operations.shift_label(day, kind),
-            "shift_hours": f"{kind.starts:%H:%M}–{kind.ends:%H:%M}",
+            "shift_label": shift_label(day, kind),
+            "shift_hours": shift_hours(kind),
         },
         status=status,
     )
@@ -249,7 +119,7 @@ def _ask_page(
 @allowed_if(policies.works_shifts)
 @require_http_methods(["GET", "POST"])
 def ask_swap(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     if request.method != "POST":
         day, kind = _offered_shift(request.GET, "day", "shift")
         return _ask_page(request, SwapRequestForm(actor=user, day=day, shift_kind=kind), day, kind)
@@ -284,7 +154,7 @@ def ask_swap(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Richiesta inviata a %(who)s: il cambio vale quando il coordinatore lo approva.")
-                % {"who": operations.person_name(colleague)},
+                % {"who": person_name(colleague)},
             )
             return redirect("rota:my-shifts")
     return _ask_page(request, form, day, kind, status=400)
@@ -296,7 +166,7 @@ def return_options(request: HttpRequest) -> HttpResponse:
     """The field of the shift in exchange, for the colleague just chosen (htmx)."""
     day, kind = _offered_shift(request.GET, "day", "shift_kind")
     form = SwapRequestForm(
-        actor=_user(request),
+        actor=acting_user(request),
         day=day,
         shift_kind=kind,
         initial={"day": day, "shift_kind": kind.code, "colleague": request.GET.get("colleague")},
@@ -320,11 +190,11 @@ def _swap_step(run: Callable[[User, SwapRequest, HttpRequest], str]) -> View:
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         swap = _swap(pk)
         try:
-            message = run(_user(request), swap, request)
+            message = run(acting_user(request), swap, request)
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as error:
-            _refused(request, error)
+            say_refused(request, error)
         else:
             messages.success(request, message)
         return redirect(reverse("rota:my-shifts") + "#cambi")
@@ -364,7 +234,7 @@ class AwaitingRow:
 def _label(day: datetime.date | None, kind: ShiftKind | None) -> str:
     if day is None or kind is None:
         return ""
-    return f"{operations.shift_label(day, kind)} {kind.starts:%H:%M}–{kind.ends:%H:%M}"
+    return f"{shift_label(day, kind)} {shift_hours(kind)}"
 
 
 def _swaps_page(
@@ -379,7 +249,7 @@ def _swaps_page(
             problems=operations.approval_problems(swap),
             form=bound.get(swap.pk) or RefusalForm(prefix=f"swap-{swap.pk}"),
         )
-        for swap in operations.swaps_awaiting_approval()
+        for swap in swap_queries.swaps_awaiting_approval()
     ]
     return render(
         request,
@@ -388,7 +258,7 @@ def _swaps_page(
             "rows": rows,
             "waiting": [
                 (swap, _label(swap.day, swap.shift_kind))
-                for swap in operations.swaps_awaiting_colleague()
+                for swap in swap_queries.swaps_awaiting_colleague()
             ],
         },
         status=status,
@@ -404,7 +274,7 @@ def swaps(request: HttpRequest) -> HttpResponse:
 @allowed_if(policies.plans_roster)
 @require_POST
 def decide_swap(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     swap = _swap(pk)
     approve = request.POST.get("decision") == "approve"
     reason = ""
@@ -416,7 +286,7 @@ def decide_swap(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         decided = operations.decide_swap(user, swap, approve=approve, reason=reason)
     except ValidationError as error:
-        _refused(request, error)
+        say_refused(request, error)
         return redirect("rota:swaps")
     if decided.status == SwapStatus.APPROVED:
         messages.success(request, _("Cambio approvato: il piano turni è aggiornato."))

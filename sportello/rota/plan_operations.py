@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import User
 from sportello.privacy.operations import record_audit
-from sportello.rota import policies, problems
+from sportello.rota import policies, problems, queries, solving
 from sportello.rota import solver as kernel
 from sportello.rota.models import (
     AssignmentSource,
@@ -22,10 +22,9 @@ from sportello.rota.models import (
     SolveKind,
     SolveState,
 )
+from sportello.rota.wording import person_name
 from sportello.services import queries as catalogue
 from sportello.services.models import Weekday
-
-SOLVED = ("optimal", "feasible")
 
 
 def _require_planner(actor: User) -> None:
@@ -51,14 +50,6 @@ def _locked_draft(plan: RosterPlan, *, finished: bool = True) -> RosterPlan:
         # The run replaces every assignment when it finishes: an edit now would be lost.
         raise ValidationError(_("Il calcolo della proposta non è ancora finito."))
     return locked
-
-
-def desk_today() -> datetime.date:
-    return catalogue.now().astimezone(catalogue.desk_zone()).date()
-
-
-def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def _introduced(
@@ -118,7 +109,7 @@ def edit_assignment(
     if shift_kind is not None and str(user.pk) not in built.users:
         raise ValidationError(
             _("%(who)s non ha un contratto attivo: non può avere turni nel piano.")
-            % {"who": _name(user)}
+            % {"who": person_name(user)}
         )
     existing = PatternAssignment.objects.filter(
         plan=plan, user=user, week=week, weekday=weekday
@@ -166,7 +157,7 @@ def _pattern_violations(plan: RosterPlan) -> list[str]:
     for user in User.objects.filter(pk__in=gone).order_by("last_name", "username"):
         sentences.append(
             _("%(who)s non ha più un contratto attivo: i suoi turni vanno tolti.")
-            % {"who": _name(user)}
+            % {"who": person_name(user)}
         )
     known = frozenset(slot for slot in slots if slot[0] in built.users)
     for violation in kernel.check(built.problem, known):
@@ -183,7 +174,7 @@ def publish(actor: User, plan: RosterPlan, *, valid_from: datetime.date) -> Rost
     _require_planner(actor)
     plan = _locked_draft(plan)
     solved = plan.runs.filter(
-        kind=SolveKind.PATTERN, state=SolveState.DONE, outcome__in=SOLVED
+        kind=SolveKind.PATTERN, state=SolveState.DONE, outcome__in=solving.SOLVED_OUTCOMES
     ).exists()
     if not solved and not plan.assignments.filter(source=AssignmentSource.MANUAL).exists():
         raise ValidationError(
@@ -192,7 +183,7 @@ def publish(actor: User, plan: RosterPlan, *, valid_from: datetime.date) -> Rost
                 "non c'è nulla da pubblicare."
             )
         )
-    if valid_from < desk_today():
+    if valid_from < queries.desk_today():
         raise ValidationError(_("Il piano non può entrare in vigore in un giorno già passato."))
     violations = _pattern_violations(plan)
     if violations:
@@ -209,7 +200,18 @@ def publish(actor: User, plan: RosterPlan, *, valid_from: datetime.date) -> Rost
     plan.valid_from = valid_from
     plan.published_by = actor
     plan.published_at = catalogue.now()
-    plan.save(update_fields=["status", "valid_from", "published_by", "published_at"])
+    try:
+        with transaction.atomic():
+            plan.save(update_fields=["status", "valid_from", "published_by", "published_at"])
+    except IntegrityError:
+        # Another proposal was published for the same day while this one was checked: the
+        # one plan per start holds, and this coordinator decides again on what is now in force.
+        raise ValidationError(
+            _(
+                "Un altro piano è appena stato pubblicato dallo stesso giorno: ricarica la "
+                "pagina e decidi di nuovo."
+            )
+        ) from None
     record_audit(
         actor,
         object_type="rota.plan",

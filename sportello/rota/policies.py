@@ -2,6 +2,10 @@
 
 from sportello.accounts.models import User
 from sportello.accounts.roles import Role
+from sportello.rota.models import SwapRequest
+
+# The roles whose people are rostered: the shift-working staff.
+SHIFT_ROLES = (Role.PROFESSIONAL, Role.COORDINATOR)
 
 
 def plans_roster(user: User) -> bool:
@@ -10,14 +14,18 @@ def plans_roster(user: User) -> bool:
 
 def works_shifts(user: User) -> bool:
     """Professionals and coordinators are rostered; they see their shifts and ask for swaps."""
-    return user.has_role(Role.PROFESSIONAL) or user.has_role(Role.COORDINATOR)
+    return any(user.has_role(role) for role in SHIFT_ROLES)
 
 
 def sees_who_is_on_shift(user: User) -> bool:
-    return any(
-        user.has_role(role) for role in (Role.SWITCHBOARD, Role.PROFESSIONAL, Role.COORDINATOR)
-    )
+    return works_shifts(user) or user.has_role(Role.SWITCHBOARD)
 
 
-def may_record_absence_for(user: User, operator: User) -> bool:
-    return plans_roster(user) or (user.pk == operator.pk and works_shifts(user))
+def answers_swap(user: User, swap: SwapRequest) -> bool:
+    """Only the colleague a shift is offered to accepts or declines it."""
+    return swap.colleague_id == user.pk and works_shifts(user)
+
+
+def withdraws_swap(user: User, swap: SwapRequest) -> bool:
+    """Only whoever asked for a swap takes it back."""
+    return swap.requester_id == user.pk and works_shifts(user)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from sportello.rota.models import (
     ShiftKind,
     ShiftPreference,
 )
+from sportello.rota.wording import person_name
 from sportello.services.models import Competence, Service, Weekday
 
 Slot = tuple[str, int, str]  # (operator id, day index, shift code)
@@ -38,6 +39,21 @@ class Built:
     users: dict[str, User]
     kinds: dict[str, ShiftKind]
     first_day: datetime.date | None = None  # dated horizons only
+    # Competences and services by code, read once when a sentence first names one: explaining
+    # fifty shortfalls must not cost fifty queries. Names are read at use, in the language
+    # active then (a run's explanations are written in Italian and in English).
+    _groups: dict[str, dict[str, Competence | Service]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def group_name(self, competence: str | None, service: str | None) -> str:
+        """The name of a competence or a service, by code (the code when it is unknown)."""
+        if not self._groups:
+            self._groups["competence"] = {c.code: c for c in Competence.objects.all()}
+            self._groups["service"] = {s.code: s for s in Service.objects.all()}
+        code, kind = (competence, "competence") if competence else (service or "", "service")
+        found = self._groups[kind].get(code)
+        return str(found.name) if found is not None else code
 
     def date_of(self, index: int) -> datetime.date:
         assert self.first_day is not None
@@ -143,14 +159,28 @@ def _preferences(
     )
 
 
-def plan_slots(plan: RosterPlan, weeks: int | None = None) -> frozenset[Slot]:
-    """A plan's assignments as kernel slots, folded onto a cycle of ``weeks`` weeks."""
+def plan_slots(
+    plan: RosterPlan, weeks: int | None = None, *, starting: datetime.date | None = None
+) -> frozenset[Slot]:
+    """A plan's assignments as kernel slots, folded onto a cycle of ``weeks`` weeks.
+
+    ``starting``: the Monday a new cycle would begin. Week ``w`` of the result is then the week
+    a published plan has ``w`` weeks after that day, so a proposal is compared with (and kept
+    close to) what the team would otherwise work in those very weeks, not with the published
+    cycle's first week."""
     weeks = weeks or plan.pattern_weeks
+    if starting is not None and plan.valid_from is not None:
+        source = {
+            week: queries.cycle_week(plan, starting + datetime.timedelta(weeks=week))
+            for week in range(weeks)
+        }
+    else:
+        source = {week: week % plan.pattern_weeks for week in range(weeks)}
     return frozenset(
         (str(a.user_id), ((week * 7) + a.weekday), a.shift_kind.code)
         for a in plan.assignments.select_related("shift_kind")
         for week in range(weeks)
-        if week % plan.pattern_weeks == a.week
+        if source[week] == a.week
     )
 
 
@@ -158,11 +188,13 @@ def pattern_problem(
     weeks: int,
     *,
     current: RosterPlan | None = None,
+    starting: datetime.date | None = None,
     fixed: Iterable[Slot] = (),
     forbidden: Iterable[Slot] = (),
 ) -> Built:
     """The weekly pattern to solve: every shift kind on its weekdays, holidays aside (the
-    pattern is the ordinary week; holidays simply have no shifts when it is applied)."""
+    pattern is the ordinary week; holidays simply have no shifts when it is applied).
+    ``current``: the plan to stay close to, as it will be from ``starting`` on."""
     kinds = {kind.code: kind for kind in queries.active_shift_kinds()}
     days = tuple(
         kernel.Day(
@@ -182,7 +214,7 @@ def pattern_problem(
         operators=tuple(_operator(c, days, set()) for c in contracts),
         requirements=_requirements(days, held),
         preferences=_preferences(days, held, users),
-        current=plan_slots(current, weeks) if current else frozenset(),
+        current=plan_slots(current, weeks, starting=starting) if current else frozenset(),
         fixed=frozenset(fixed),
         forbidden=frozenset(forbidden),
         min_rest_minutes=_rest_minutes(),
@@ -229,6 +261,7 @@ def dated_problem(
     )
     fixed: frozenset[Slot] = frozenset()
     forbidden: frozenset[Slot] = frozenset()
+    frozen_days: set[int] = set()
     if editable is not None:
         frozen_days = {
             index for index, day in enumerate(roster) if not editable[0] <= day.day <= editable[1]
@@ -245,7 +278,12 @@ def dated_problem(
         days=days,
         shift_types=_shift_types(kinds.values()),
         operators=tuple(_operator(c, days, absent.get(str(c.user_id), set())) for c in contracts),
-        requirements=_requirements(days, held),
+        # A frozen day already short is not this search's to mend, and must not make it fail.
+        requirements=tuple(
+            requirement
+            for requirement in _requirements(days, held)
+            if requirement.day not in frozen_days
+        ),
         preferences=(),
         current=current,
         fixed=fixed,
@@ -272,21 +310,19 @@ def pattern_assignments(built: Built, slots: Iterable[Slot]) -> list[PatternAssi
 # Explanations -----------------------------------------------------------------------------
 
 
-def _who(requirement: kernel.Requirement, count: int) -> str:
+def _who(built: Built, requirement: kernel.Requirement, count: int) -> str:
     if requirement.competence:
-        name = Competence.objects.filter(code=requirement.competence).first()
         return ngettext(
             "%(count)d operatore con la competenza «%(name)s»",
             "%(count)d operatori con la competenza «%(name)s»",
             count,
-        ) % {"count": count, "name": name.name if name else requirement.competence}
+        ) % {"count": count, "name": built.group_name(requirement.competence, None)}
     if requirement.service:
-        service = Service.objects.filter(code=requirement.service).first()
         return ngettext(
             "%(count)d operatore del servizio «%(name)s»",
             "%(count)d operatori del servizio «%(name)s»",
             count,
-        ) % {"count": count, "name": service.name if service else requirement.service}
+        ) % {"count": count, "name": built.group_name(None, requirement.service)}
     return ngettext("%(count)d operatore", "%(count)d operatori", count) % {"count": count}
 
 
@@ -295,21 +331,17 @@ def _shift_name(built: Built, code: str) -> str:
     return str(kind.name) if kind else code
 
 
-def _group_name(competence: str | None, service: str | None) -> str:
+def _group_name(built: Built, competence: str | None, service: str | None) -> str:
     if competence:
-        found = Competence.objects.filter(code=competence).first()
-        return _("con la competenza «%(name)s»") % {"name": found.name if found else competence}
+        return _("con la competenza «%(name)s»") % {"name": built.group_name(competence, None)}
     if service:
-        found_service = Service.objects.filter(code=service).first()
-        return _("del servizio «%(name)s»") % {
-            "name": found_service.name if found_service else service
-        }
+        return _("del servizio «%(name)s»") % {"name": built.group_name(None, service)}
     return _("in tutto")
 
 
 def _operator_name(built: Built, operator: str | None) -> str:
     user = built.users.get(operator or "")
-    return (user.get_full_name() or user.username) if user else (operator or "")
+    return person_name(user) if user else (operator or "")
 
 
 def explain_shortfall(built: Built, shortfall: kernel.Shortfall) -> str:
@@ -326,7 +358,7 @@ def explain_shortfall(built: Built, shortfall: kernel.Shortfall) -> str:
         ) % {
             "needed": shortfall.needed,
             "available": shortfall.available,
-            "group": _group_name(shortfall.competence, shortfall.service),
+            "group": _group_name(built, shortfall.competence, shortfall.service),
         }
     if requirement is None:
         if shortfall.operator:
@@ -336,7 +368,7 @@ def explain_shortfall(built: Built, shortfall: kernel.Shortfall) -> str:
             ) % {"who": _operator_name(built, shortfall.operator)}
         return _("Le regole dei contratti non si possono rispettare tutte insieme.")
     where = f"{built.day_label(requirement.day)}, {_shift_name(built, requirement.shift)}"
-    needed = _who(requirement, shortfall.needed)
+    needed = _who(built, requirement, shortfall.needed)
     if shortfall.reason == "not_enough_qualified":
         available = ngettext(
             "ne è disponibile %(count)d", "ne sono disponibili %(count)d", shortfall.available
@@ -365,7 +397,7 @@ def explain_shortfall(built: Built, shortfall: kernel.Shortfall) -> str:
 
 def explain_violation(built: Built, violation: kernel.Violation) -> str:
     user = built.users.get(violation.operator or "")
-    who = (user.get_full_name() or user.username) if user else ""
+    who = person_name(user) if user else ""
     day = built.day_label(violation.day) if violation.day is not None else ""
     if violation.rule == "coverage" and violation.requirement is not None:
         requirement = violation.requirement
@@ -375,7 +407,7 @@ def explain_violation(built: Built, violation: kernel.Violation) -> str:
             violation.needed,
         ) % {
             "where": f"{built.day_label(requirement.day)}, {_shift_name(built, requirement.shift)}",
-            "needed": _who(requirement, violation.needed),
+            "needed": _who(built, requirement, violation.needed),
             "on_shift": violation.available,
         }
     messages = {
@@ -429,8 +461,7 @@ def dated_violations(
     last = queries.monday_of(max(touched)) + datetime.timedelta(days=6)
     built = dated_problem(first, last)
     outsiders = [
-        _("%(who)s non ha un contratto attivo nel piano turni.")
-        % {"who": user.get_full_name() or user.username}
+        _("%(who)s non ha un contratto attivo nel piano turni.") % {"who": person_name(user)}
         for user, _day, _kind in add
         if str(user.pk) not in built.users
     ]

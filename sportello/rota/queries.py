@@ -10,10 +10,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from sportello.accounts.models import User
-from sportello.rota import shift_templates
+from sportello.rota import policies, shift_templates
 from sportello.rota.models import (
     Absence,
     PatternAssignment,
@@ -21,6 +21,7 @@ from sportello.rota.models import (
     RosterPlan,
     ShiftChange,
     ShiftKind,
+    SolverRun,
 )
 from sportello.services import queries as catalogue
 from sportello.services.models import Service
@@ -29,12 +30,22 @@ from sportello.services.opening_calendar import OpeningCalendar
 ONE_DAY = datetime.timedelta(days=1)
 
 
+def desk_today() -> datetime.date:
+    """Today where the desk is: in the small hours the server's UTC date is still yesterday."""
+    return catalogue.now().astimezone(catalogue.desk_zone()).date()
+
+
 def active_shift_kinds() -> list[ShiftKind]:
     return list(ShiftKind.objects.filter(is_active=True))
 
 
 def monday_of(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
+
+
+def next_monday(today: datetime.date) -> datetime.date:
+    """Where a new plan begins unless the coordinator says otherwise."""
+    return monday_of(today) + datetime.timedelta(days=7)
 
 
 def _minutes(value: datetime.time) -> int:
@@ -130,12 +141,17 @@ def _users_with_profile() -> Prefetch[User]:
 
 
 def roster_between(
-    first: datetime.date, last: datetime.date, *, user: User | None = None
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    user: User | None = None,
+    calendar: OpeningCalendar | None = None,
 ) -> list[DayRoster]:
-    """The effective roster of each day from ``first`` to ``last``, in a fixed number of queries."""
+    """The effective roster of each day from ``first`` to ``last``, in a fixed number of queries
+    (``calendar``: the opening calendar, when the caller has read it already)."""
     if last < first:
         raise ValueError("last day before first")
-    calendar = catalogue.opening_calendar()
+    calendar = calendar or catalogue.opening_calendar()
     zone = catalogue.desk_zone()
     kinds = {kind.pk: kind for kind in ShiftKind.objects.all()}
     plans = published_plans()
@@ -174,8 +190,9 @@ def roster_between(
         return datetime.datetime.combine(day, wall, tzinfo=zone)
 
     days = []
-    day = first
-    while day <= last:
+    # Counting days rather than stepping past ``last``: the calendar's last day has no next.
+    for offset in range((last - first).days + 1):
+        day = first + datetime.timedelta(days=offset)
         held = [kind for kind in kinds.values() if kind.is_active and held_on(kind, day, calendar)]
         held.sort(key=lambda kind: (kind.starts, kind.position))
         held_ids = {kind.pk for kind in held}
@@ -183,25 +200,30 @@ def roster_between(
         absent_ids = {a.user_id for a in absences_list if a.covers(day)}
         plan = plan_in_force(day, in_range)
         entries: dict[tuple[int, int], RosteredShift] = {}
+        # Shifts an absent operator would hold: a dated change decides them as it would the
+        # shift itself (a shift swapped away before the absence is no longer theirs to miss).
+        missed: dict[tuple[int, int], tuple[User, ShiftKind]] = {}
         if plan is not None:
             for assignment in by_slot.get((plan.pk, cycle_week(plan, day), day.weekday()), []):
                 if assignment.shift_kind_id not in held_ids:
                     continue
                 kind = kinds[assignment.shift_kind_id]
+                key = (assignment.user_id, kind.pk)
                 if assignment.user_id in absent_ids:
-                    roster.absent.append((assignment.user, kind))
+                    missed[key] = (assignment.user, kind)
                     continue
-                entries[(assignment.user_id, kind.pk)] = RosteredShift(
+                entries[key] = RosteredShift(
                     day, kind, assignment.user, instant(day, kind.starts), instant(day, kind.ends)
                 )
         for change in changes_by_day.get(day, []):
             key = (change.user_id, change.shift_kind_id)
             if not change.on_shift:
                 entries.pop(key, None)
+                missed.pop(key, None)
             elif change.shift_kind_id not in held_ids:
                 continue
             elif change.user_id in absent_ids:
-                roster.absent.append((change.user, kinds[change.shift_kind_id]))
+                missed[key] = (change.user, kinds[change.shift_kind_id])
             else:
                 kind = kinds[change.shift_kind_id]
                 entries[key] = RosteredShift(
@@ -212,12 +234,12 @@ def roster_between(
                     instant(day, kind.ends),
                     change,
                 )
+        roster.absent = list(missed.values())
         roster.rostered = sorted(
             entries.values(),
             key=lambda e: (e.starts_at, e.user.last_name, e.user.first_name, e.user.username),
         )
         days.append(roster)
-        day += ONE_DAY
     return days
 
 
@@ -243,19 +265,15 @@ def on_shift_at(at: datetime.datetime | None = None) -> list[OnShift]:
     result = []
     for entry in roster_between(local_day, local_day)[0].rostered:
         if entry.starts_at <= at < entry.ends_at and entry.user.is_active:
-            profile = getattr(entry.user, "professional_profile", None)
+            competences, services = profile_codes(entry.user)
             result.append(
                 OnShift(
                     user=entry.user,
                     shift_kind=entry.shift_kind,
                     starts_at=entry.starts_at,
                     ends_at=entry.ends_at,
-                    competences=frozenset(c.code for c in profile.competences.all())
-                    if profile
-                    else frozenset(),
-                    services=frozenset(s.code for s in profile.services.all())
-                    if profile
-                    else frozenset(),
+                    competences=competences,
+                    services=services,
                 )
             )
     return result
@@ -263,6 +281,40 @@ def on_shift_at(at: datetime.datetime | None = None) -> list[OnShift]:
 
 def on_shift_ids(at: datetime.datetime | None = None) -> set[int]:
     return {entry.user.pk for entry in on_shift_at(at)}
+
+
+def shift_staff() -> QuerySet[User]:
+    """Active staff whose role works shifts: who may be given a contract."""
+    return (
+        User.objects.filter(
+            is_active=True, groups__name__in=[role.value for role in policies.SHIFT_ROLES]
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def rosterable_staff() -> QuerySet[User]:
+    """Who may be absent from the roster or be put on it by hand: active staff with a contract
+    or with a role that works shifts."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(rota_contract__isnull=False)
+            | Q(groups__name__in=[role.value for role in policies.SHIFT_ROLES])
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def rostered_operators() -> QuerySet[User]:
+    """Who can take a shift: an active user with an active contract."""
+    return (
+        User.objects.filter(is_active=True, rota_contract__is_active=True)
+        .select_related("rota_contract")
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def absences_between(first: datetime.date, last: datetime.date) -> list[Absence]:
@@ -273,11 +325,37 @@ def absences_between(first: datetime.date, last: datetime.date) -> list[Absence]
     )
 
 
-def can_serve(entry: OnShift, service: Service) -> bool:
+def profile_codes(user: User) -> tuple[frozenset[str], frozenset[str]]:
+    """An operator's competences and services as codes (none without a professional profile);
+    the profile's lists are read from what the query prefetched."""
+    profile = getattr(user, "professional_profile", None)
+    if profile is None:
+        return frozenset(), frozenset()
+    return (
+        frozenset(competence.code for competence in profile.competences.all()),
+        frozenset(service.code for service in profile.services.all()),
+    )
+
+
+def required_codes(service: Service) -> frozenset[str]:
+    return frozenset(competence.code for competence in service.required_competences.all())
+
+
+def serves(
+    competences: frozenset[str],
+    services: frozenset[str],
+    service: Service,
+    required: frozenset[str] | None = None,
+) -> bool:
     """Routing by competence: someone serves a service they work for, or whose competences
-    include one the service requires."""
-    required = {competence.code for competence in service.required_competences.all()}
-    return service.code in entry.services or bool(required & entry.competences)
+    include one the service requires (``required``: those codes, when the caller has them)."""
+    if required is None:
+        required = required_codes(service)
+    return service.code in services or bool(required & competences)
+
+
+def can_serve(entry: OnShift, service: Service) -> bool:
+    return serves(entry.competences, entry.services, service)
 
 
 def cover_by_service(at: datetime.datetime | None = None) -> dict[int, list[OnShift]]:
@@ -288,3 +366,26 @@ def cover_by_service(at: datetime.datetime | None = None) -> dict[int, list[OnSh
         service.pk: [entry for entry in on_shift if can_serve(entry, service)]
         for service in services
     }
+
+
+# Cover runs ---------------------------------------------------------------------------------
+
+
+def cover_decision(run: SolverRun) -> str | None:
+    """ "apply" or "reject" once a coordinator has decided on a cover run's proposals; None
+    while they wait. A substitute a later swap or edit replaces stops applying
+    (``applied=False``, its run still set): only the run's decision tells it from a proposal."""
+    # Read from the database: the caller's instance may predate the decision.
+    return SolverRun.objects.values_list("decision", flat=True).get(pk=run.pk) or None
+
+
+def pending_proposals(run: SolverRun) -> list[ShiftChange]:
+    """The substitutes a cover run proposed that still wait for the coordinator: none once the
+    run was applied or rejected, whatever happened to its changes since."""
+    if cover_decision(run) is not None:
+        return []
+    return list(
+        run.changes.filter(applied=False)
+        .select_related("user", "shift_kind")
+        .order_by("day", "shift_kind__starts", "pk")
+    )

@@ -4,13 +4,12 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import User
-from sportello.accounts.roles import Role
 from sportello.form_styling import BootstrapItaliaForm
+from sportello.rota import queries
 from sportello.rota.absence_operations import MAX_NOTE_LENGTH
 from sportello.rota.models import AbsenceKind, ShiftKind
 
@@ -25,19 +24,6 @@ def _date_field(label: "str | Promise") -> forms.DateField:
             "invalid": _("Scrivi la data come AAAA-MM-GG."),
             "required": _("Indica la data."),
         },
-    )
-
-
-def rostered_staff() -> QuerySet[User]:
-    """Who can be absent from or put on the roster: a contract, or a role that works shifts."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(rota_contract__isnull=False)
-            | Q(groups__name__in=[Role.PROFESSIONAL.value, Role.COORDINATOR.value])
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
     )
 
 
@@ -76,7 +62,7 @@ class AbsenceForm(BootstrapItaliaForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = rostered_staff()  # type: ignore[attr-defined]
+        self.fields["user"].queryset = queries.rosterable_staff()  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -110,4 +96,4 @@ class ShiftChangeForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = rostered_staff()  # type: ignore[attr-defined]
+        self.fields["user"].queryset = queries.rosterable_staff()  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from sportello.rota.models import (
     SolverRun,
     SolveState,
 )
+from sportello.rota.wording import person_name
 from sportello.services import queries as catalogue
 
 logger = logging.getLogger(__name__)
@@ -39,11 +40,13 @@ MAX_TIME_LIMIT_S = 3600
 MAX_COVER_DAYS = 62
 # Progress is written at most this often: a long run finds hundreds of improving solutions.
 PROGRESS_EVERY_S = 0.5
+# The outcomes that come with a roster; any other comes with an explanation only.
+SOLVED_OUTCOMES = ("optimal", "feasible")
 
 
 def _require_planner(actor: User) -> None:
     if not policies.plans_roster(actor):
-        raise PermissionError("only coordinators plan the roster")
+        raise PermissionDenied(_("Solo i coordinatori preparano il piano turni."))
 
 
 def _time_limit(value: int | None) -> int:
@@ -147,7 +150,7 @@ def _penalty_rows(built: problems.Built, solution: kernel.Solution) -> list[dict
                 "cost": penalty.cost,
                 "amount": penalty.amount,
                 "operator": int(penalty.operator) if penalty.operator else None,
-                "operator_name": (user.get_full_name() or user.username) if user else "",
+                "operator_name": person_name(user) if user else "",
                 "day": penalty.day,
                 "shift": penalty.shift,
                 "day_label": _both_languages(lambda p=penalty: built.day_label(p.day))
@@ -172,7 +175,11 @@ def _shortfall_rows(built: problems.Built, solution: kernel.Solution) -> list[di
 
 def _build(run: SolverRun) -> problems.Built:
     if run.kind == SolveKind.PATTERN:
-        return problems.pattern_problem(run.plan.pattern_weeks, current=run.plan.based_on)
+        return problems.pattern_problem(
+            run.plan.pattern_weeks,
+            current=run.plan.based_on,
+            starting=queries.next_monday(queries.desk_today()),
+        )
     assert run.first_day is not None and run.last_day is not None
     # Whole weeks, so contracts' weekly limits count the shifts around the absence too.
     return problems.dated_problem(
@@ -268,7 +275,7 @@ def _store(
     run.penalties = _penalty_rows(built, solution)
     run.shortfalls = _shortfall_rows(built, solution)
     run.save()
-    if solution.status not in ("optimal", "feasible"):
+    if solution.status not in SOLVED_OUTCOMES:
         return  # never a partial roster: the explanation is all there is
     if run.kind == SolveKind.PATTERN:
         run.plan.assignments.all().delete()

@@ -7,74 +7,23 @@ import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.cache import never_cache
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from sportello.accounts.models import User
-from sportello.form_styling import BootstrapItaliaForm
 from sportello.rota import demand, policies, queries
 from sportello.rota.demand_operations import apply_demand_requirements
-from sportello.rota.models import CoverageRequirement
+from sportello.rota.forms import StaffingWeekForm
+from sportello.rota.view_guards import acting_user, allowed_if, say_refused
 from sportello.services.models import Service, Weekday
 
 ONE_WEEK = datetime.timedelta(weeks=1)
-
-
-class ServiceChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Service) -> str:
-        return str(obj.name)
-
-
-class StaffingWeekForm(BootstrapItaliaForm):
-    """Which week to look at, over how much history, for the desk or one service (a GET form:
-    its address can be bookmarked)."""
-
-    settimana = forms.DateField(
-        label=gettext_lazy("Settimana del giorno"),
-        required=False,
-        help_text=gettext_lazy("Un giorno qualsiasi della settimana; vuoto: questa settimana."),
-        error_messages={"invalid": gettext_lazy("Scrivi una data valida, ad esempio 02/03/2026.")},
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
-    )
-    settimane = forms.IntegerField(
-        label=gettext_lazy("Settimane di storico"),
-        required=False,
-        min_value=1,
-        max_value=demand.MAX_WEEKS,
-        initial=demand.DEFAULT_WEEKS,
-        help_text=gettext_lazy("Da 1 a 52: quante settimane di contatti usare per la media."),
-        error_messages={
-            "invalid": gettext_lazy("Scrivi un numero intero."),
-            "min_value": gettext_lazy("Il valore minimo è %(limit_value)s."),
-            "max_value": gettext_lazy("Il valore massimo è %(limit_value)s."),
-        },
-        widget=forms.NumberInput(
-            attrs={"class": "form-control", "step": "1", "inputmode": "numeric"}
-        ),
-    )
-    servizio = ServiceChoiceField(
-        label=gettext_lazy("Servizio"),
-        queryset=Service.objects.filter(is_active=True),
-        to_field_name="code",
-        required=False,
-        empty_label=gettext_lazy("Tutto lo sportello"),
-        error_messages={"invalid_choice": gettext_lazy("Scegli un servizio dell'elenco.")},
-    )
-
-    def week(self, today: datetime.date) -> datetime.date:
-        return queries.monday_of(self.cleaned_data.get("settimana") or today)
-
-    def weeks(self) -> int:
-        return self.cleaned_data.get("settimane") or demand.DEFAULT_WEEKS
 
 
 def _address(monday: datetime.date, weeks: int, service: Service | None) -> str:
@@ -127,16 +76,13 @@ def _page(
     return render(request, "rota/staffing/page.html", {"form": form, **context}, status=status)
 
 
-@login_required
-@never_cache
+@allowed_if(policies.plans_roster)
 @require_http_methods(["GET", "POST"])
 def staffing(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if not policies.plans_roster(user):
-        raise PermissionDenied
+    user = acting_user(request)
     if request.method == "POST":
         return _apply(request, user)
-    today = demand.desk_today()
+    today = queries.desk_today()
     # Bound with the defaults filled in, so the form shows the week and history it is showing.
     data = request.GET.copy()
     data.setdefault("settimana", queries.monday_of(today).isoformat())
@@ -175,9 +121,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
         earlier_per_day=trend.earlier_arrivals / trend.earlier_open_days
         if trend.earlier_open_days
         else 0,
-        current_rows=CoverageRequirement.objects.filter(
-            competence__isnull=True, service__isnull=True
-        ).select_related("shift_kind"),
+        current_rows=demand.head_counts(),
         chart_data=_chart_data(week),
         service_level_percent=history.target.service_level * 100,
         occupancy_percent=(history.target.max_occupancy or 0) * 100,
@@ -193,15 +137,14 @@ def _apply(request: HttpRequest, user: User) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("La richiesta non è valida: ricarica la pagina e riprova."))
         return redirect("rota:staffing")
-    today = demand.desk_today()
+    today = queries.desk_today()
     monday = form.week(today)
     weeks = form.weeks()
     history = demand.demand_history(weeks, until=min(monday, today))
     try:
         created = apply_demand_requirements(user, demand.propose_requirements(history))
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        say_refused(request, error)
     else:
         messages.success(
             request,

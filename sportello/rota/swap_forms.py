@@ -13,12 +13,8 @@ from sportello.accounts.models import User
 from sportello.form_styling import BootstrapItaliaForm
 from sportello.rota import queries
 from sportello.rota.models import ShiftKind
-from sportello.rota.swap_operations import (
-    NOTE_MAX_LENGTH,
-    person_name,
-    rostered_operators,
-    shift_label,
-)
+from sportello.rota.swap_operations import NOTE_MAX_LENGTH
+from sportello.rota.wording import person_name, shift_hours, shift_label
 from sportello.services import queries as catalogue
 
 # How far ahead a colleague's shifts are offered in exchange.
@@ -37,14 +33,13 @@ def return_shift_value(day: datetime.date, kind: ShiftKind) -> str:
 def return_shift_choices(actor: User, colleague: User) -> list[tuple[str, str]]:
     """The colleague's coming shifts the actor could take back: on days the actor is free."""
     now = catalogue.now()
-    today = now.astimezone(catalogue.desk_zone()).date()
+    today = queries.desk_today()
     last = today + datetime.timedelta(days=RETURN_DAYS_AHEAD)
     busy = {entry.day for entry in queries.shifts_of(actor, today, last)}
     return [
         (
             return_shift_value(entry.day, entry.shift_kind),
-            f"{shift_label(entry.day, entry.shift_kind)} "
-            f"{entry.shift_kind.starts:%H:%M}–{entry.shift_kind.ends:%H:%M}",
+            f"{shift_label(entry.day, entry.shift_kind)} {shift_hours(entry.shift_kind)}",
         )
         for entry in queries.shifts_of(colleague, today, last)
         if entry.starts_at > now and entry.day not in busy
@@ -99,7 +94,7 @@ class SwapRequestForm(BootstrapItaliaForm):
             absence.user_id for absence in queries.absences_between(day, day)
         }
         colleague = self.fields["colleague"]
-        colleague.queryset = rostered_operators().exclude(pk__in=busy | {actor.pk})
+        colleague.queryset = queries.rostered_operators().exclude(pk__in=busy | {actor.pk})
         # htmx: picking a colleague reloads the shifts offered in exchange.
         colleague.widget.attrs.update(
             {

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import User
 from sportello.privacy.operations import record_audit
 from sportello.rota import policies, problems, queries
+from sportello.rota.absence_operations import supersede
 from sportello.rota.models import (
     Absence,
     ChangeReason,
@@ -26,35 +26,17 @@ from sportello.rota.models import (
     SwapRequest,
     SwapStatus,
 )
+from sportello.rota.swap_queries import PENDING
+from sportello.rota.wording import day_label, person_name, shift_label
 from sportello.services import queries as catalogue
-from sportello.services.models import Weekday
 
-PENDING = (SwapStatus.ASKED, SwapStatus.AGREED)
 NOTE_MAX_LENGTH = 300
 
 Entry = tuple[User, datetime.date, ShiftKind]
 
 
-def person_name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
-
-
-def shift_label(day: datetime.date, kind: ShiftKind) -> str:
-    """How an operator names a shift: "martedì 01/12/2026, Pomeriggio"."""
-    return f"{Weekday(day.weekday()).label} {day:%d/%m/%Y}, {kind.name}"
-
-
-def rostered_operators() -> QuerySet[User]:
-    """Who can take a shift: an active user with an active contract."""
-    return (
-        User.objects.filter(is_active=True, rota_contract__is_active=True)
-        .select_related("rota_contract")
-        .order_by("last_name", "first_name", "username")
-    )
-
-
 def _is_rostered(user: User) -> bool:
-    return rostered_operators().filter(pk=user.pk).exists()
+    return queries.rostered_operators().filter(pk=user.pk).exists()
 
 
 def _starts_at(day: datetime.date, kind: ShiftKind) -> datetime.datetime:
@@ -146,13 +128,11 @@ def _roster_problems(swap: _Swap) -> list[str]:
     same_day = swap.has_return and swap.return_day == swap.day
     if _other_shifts(roster, swap.colleague, besides=swap.return_kind if same_day else None):
         found.append(
-            _("%(who)s ha già un turno %(day)s.")
-            % {"who": colleague, "day": f"{Weekday(swap.day.weekday()).label} {swap.day:%d/%m/%Y}"}
+            _("%(who)s ha già un turno %(day)s.") % {"who": colleague, "day": day_label(swap.day)}
         )
     elif _absent(roster, swap.colleague):
         found.append(
-            _("%(who)s non è disponibile %(day)s.")
-            % {"who": colleague, "day": f"{Weekday(swap.day.weekday()).label} {swap.day:%d/%m/%Y}"}
+            _("%(who)s non è disponibile %(day)s.") % {"who": colleague, "day": day_label(swap.day)}
         )
     if swap.return_day is None or swap.return_kind is None:
         return found
@@ -171,7 +151,7 @@ def _roster_problems(swap: _Swap) -> list[str]:
             _("%(who)s ha già un turno %(day)s.")
             % {
                 "who": requester,
-                "day": f"{Weekday(swap.return_day.weekday()).label} {swap.return_day:%d/%m/%Y}",
+                "day": day_label(swap.return_day),
             }
         )
     elif _absent(back_roster, swap.requester):
@@ -179,7 +159,7 @@ def _roster_problems(swap: _Swap) -> list[str]:
             _("%(who)s non è disponibile %(day)s.")
             % {
                 "who": requester,
-                "day": f"{Weekday(swap.return_day.weekday()).label} {swap.return_day:%d/%m/%Y}",
+                "day": day_label(swap.return_day),
             }
         )
     return found
@@ -291,7 +271,7 @@ def ask_swap(
 def answer_swap(actor: User, swap: SwapRequest, *, agree: bool) -> SwapRequest:
     """The colleague accepts or declines; an accepted swap waits for a coordinator."""
     swap = _locked(swap)
-    if actor.pk != swap.colleague_id:
+    if not policies.answers_swap(actor, swap):
         raise PermissionDenied(_("Solo il collega a cui è chiesto il cambio può rispondere."))
     if swap.status != SwapStatus.ASKED:
         raise ValidationError(
@@ -314,7 +294,7 @@ def answer_swap(actor: User, swap: SwapRequest, *, agree: bool) -> SwapRequest:
 def withdraw_swap(actor: User, swap: SwapRequest) -> SwapRequest:
     """The requester takes the request back, as long as no coordinator has decided."""
     swap = _locked(swap)
-    if actor.pk != swap.requester_id:
+    if not policies.withdraws_swap(actor, swap):
         raise PermissionDenied(_("Solo chi ha chiesto il cambio può ritirarlo."))
     if swap.status not in PENDING:
         raise ValidationError(
@@ -328,20 +308,13 @@ def withdraw_swap(actor: User, swap: SwapRequest) -> SwapRequest:
 
 
 def _apply(actor: User, swap: SwapRequest, moved: _Swap) -> tuple[list[ShiftChange], list[int]]:
-    """One applied change per side. A change already applied to the same shift and person
-    (say, a substitute the swap now hands back) stops applying and stays as history: the
-    roster allows one applied change per shift and person."""
+    """One applied change per side; what was applied before to the same shifts (say, a
+    substitute the swap now hands back) stays as history."""
     at = catalogue.now()
     wanted = [(entry, False) for entry in moved.removed()] + [
         (entry, True) for entry in moved.added()
     ]
-    previous = Q()
-    for (user, day, kind), _on_shift in wanted:
-        previous |= Q(user=user, day=day, shift_kind=kind)
-    superseded = list(
-        ShiftChange.objects.filter(previous, applied=True).values_list("pk", flat=True)
-    )
-    ShiftChange.objects.filter(pk__in=superseded).update(applied=False)
+    superseded = supersede([entry for entry, _on_shift in wanted])
     changes = ShiftChange.objects.bulk_create(
         ShiftChange(
             day=day,
@@ -417,43 +390,3 @@ def decide_swap(actor: User, swap: SwapRequest, *, approve: bool, reason: str = 
     # The reason may name colleagues: the audit keeps whether it was the rules or a person.
     _audit(actor, swap, "refuse", automatic=approve, problems=len(sentences))
     return swap
-
-
-# Reads for the pages ----------------------------------------------------------------------
-
-
-def _with_people(rows: QuerySet[SwapRequest]) -> QuerySet[SwapRequest]:
-    return rows.select_related(
-        "requester", "colleague", "shift_kind", "return_shift_kind", "decided_by"
-    )
-
-
-def swaps_asked_by(user: User) -> list[SwapRequest]:
-    return list(_with_people(SwapRequest.objects.filter(requester=user, status__in=PENDING)))
-
-
-def swaps_offered_to(user: User) -> list[SwapRequest]:
-    return list(_with_people(SwapRequest.objects.filter(colleague=user, status__in=PENDING)))
-
-
-def recent_outcomes_of(user: User, *, since: datetime.datetime) -> list[SwapRequest]:
-    """Swaps of the user closed since ``since``: a refusal's reason must reach them."""
-    return list(
-        _with_people(
-            SwapRequest.objects.filter(Q(requester=user) | Q(colleague=user))
-            .exclude(status__in=PENDING)
-            .filter(Q(decided_at__gte=since) | Q(answered_at__gte=since) | Q(asked_at__gte=since))
-        )
-    )
-
-
-def swaps_awaiting_approval() -> list[SwapRequest]:
-    return list(
-        _with_people(SwapRequest.objects.filter(status=SwapStatus.AGREED)).order_by("day", "pk")
-    )
-
-
-def swaps_awaiting_colleague() -> list[SwapRequest]:
-    return list(
-        _with_people(SwapRequest.objects.filter(status=SwapStatus.ASKED)).order_by("day", "pk")
-    )

@@ -5,11 +5,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from sportello.accounts.models import User
 from sportello.privacy.models import AuditEvent
 from sportello.rota import absence_operations as operations
 from sportello.rota import queries
+from sportello.rota import swap_operations as swaps
 from sportello.rota.models import (
     Absence,
     AbsenceKind,
@@ -20,12 +22,14 @@ from sportello.rota.models import (
     PlanStatus,
     RosterPlan,
     ShiftChange,
-    ShiftKind,
     SolveKind,
     SolverRun,
     SolveState,
+    SwapStatus,
 )
 from sportello.testing import rome
+
+from .conftest import kind
 
 D = datetime.date
 TUESDAY = D(2026, 12, 15)
@@ -69,10 +73,6 @@ def rossi(operator):
 @pytest.fixture
 def bianchi(operator):
     return operator("bianchi", "Anna", "Bianchi", competences=("criminology",))
-
-
-def kind(code):
-    return ShiftKind.objects.get(code=code)
 
 
 @pytest.fixture
@@ -277,6 +277,7 @@ def test_a_coordinator_puts_an_operator_on_a_dated_shift(today, coordinator, bia
         "user": bianchi.pk,
         "day": "2026-12-15",
         "shift_kind": "morning",
+        "superseded": [],
     }
 
 
@@ -456,8 +457,8 @@ def test_rejecting_a_cover_run_deletes_its_proposals(today, coordinator, cover_r
     assert ShiftChange.objects.count() == 0
     (event,) = audits("reject")
     assert event.detail["changes"] == 1
-    refused(lambda: operations.reject_cover(coordinator, run), "proposte da scartare")
-    refused(lambda: operations.apply_cover(coordinator, run), "proposte da applicare")
+    refused(lambda: operations.reject_cover(coordinator, run), "già state scartate")
+    refused(lambda: operations.apply_cover(coordinator, run), "già state scartate")
     assert len(audits("reject")) == 1
 
 
@@ -468,3 +469,49 @@ def test_only_coordinators_apply_or_reject(today, rossi, cover_run):
     with pytest.raises(PermissionDenied):
         operations.reject_cover(rossi, run)
     assert run.changes.get().applied is False
+
+
+def test_a_substitute_a_swap_replaced_stays_history_and_is_no_new_proposal(
+    today, coordinator, rossi, bianchi, operator, cover_run, client
+):
+    """Bianchi substitutes Rossi, then swaps that shift to Verdi: the substitute's change stops
+    applying (run still set, applied=False) but it was decided on, so the run offers nothing
+    to apply or reject again, and applying it again cannot undo the swap."""
+    operations.record_absence(
+        coordinator, user=rossi, kind=AbsenceKind.SICKNESS, first_day=TUESDAY, last_day=TUESDAY
+    )
+    run = cover_run()
+    operations.apply_cover(coordinator, run)
+    verdi = operator("verdi", "Anna", "Verdi")
+    swap = swaps.ask_swap(bianchi, day=TUESDAY, shift_kind=kind("morning"), colleague=verdi)
+    swaps.answer_swap(verdi, swap, agree=True)
+    assert swaps.decide_swap(coordinator, swap, approve=True).status == SwapStatus.APPROVED
+    substitute = run.changes.get()
+    assert (substitute.applied, substitute.run_id) == (False, run.pk)
+    assert on_tuesday_morning() == ["verdi"]
+    assert queries.pending_proposals(run) == []
+    changes = list(ShiftChange.objects.values_list("pk", "applied").order_by("pk"))
+    refused(lambda: operations.apply_cover(coordinator, run), "già state applicate")
+    refused(lambda: operations.reject_cover(coordinator, run), "già state applicate")
+    assert list(ShiftChange.objects.values_list("pk", "applied").order_by("pk")) == changes
+    assert on_tuesday_morning() == ["verdi"] and len(audits("apply")) == 1
+    client.force_login(coordinator)
+    html = client.get(reverse("rota:cover", args=[run.pk])).content.decode()
+    assert "Già applicati." in html
+    assert reverse("rota:cover-apply", args=[run.pk]) not in html
+
+
+def test_a_hand_edit_replaces_an_earlier_change_and_keeps_it_as_history(
+    today, coordinator, bianchi, plan
+):
+    added = operations.change_shift(
+        coordinator, user=bianchi, day=TUESDAY, shift_kind=kind("morning"), on_shift=True
+    )
+    removed = operations.change_shift(
+        coordinator, user=bianchi, day=TUESDAY, shift_kind=kind("morning"), on_shift=False
+    )
+    added.refresh_from_db()
+    assert (added.applied, removed.applied) == (False, True)
+    assert on_tuesday_morning() == ["rossi"]
+    (event,) = audits("remove")
+    assert event.detail["superseded"] == [added.pk]

@@ -37,30 +37,6 @@ def test_the_address_is_the_one_the_issue_names():
     assert reverse("rota:calculator") == URL
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("coordinator", 200),
-        ("professional", 403),
-        ("switchboard", 403),
-        ("dpo", 403),
-        ("management", 403),
-    ],
-)
-def test_only_coordinators_open_the_calculator(as_role, role, status):
-    client = as_role(role)
-
-    assert client.get(URL).status_code == status
-    assert client.get(URL, TEXTBOOK).status_code == status
-
-
-def test_anonymous_visitors_are_sent_to_sign_in(client, milan):
-    response = client.get(URL, TEXTBOOK)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("staff-login") + "?next=")
-
-
 def test_the_empty_form_has_the_sensible_defaults(as_role):
     response = as_role("coordinator").get(URL)
 

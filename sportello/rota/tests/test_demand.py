@@ -7,37 +7,26 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from sportello.cases.models import Case, Person, Session
-from sportello.intake.models import Contact
 from sportello.privacy.models import AuditEvent
 from sportello.rota import demand, erlang
 from sportello.rota.demand_operations import apply_demand_requirements
 from sportello.rota.models import (
-    Contract,
     CoverageRequirement,
-    PatternAssignment,
-    PlanStatus,
     RequirementSource,
-    RosterPlan,
     ShiftKind,
 )
 from sportello.services.models import Competence, Service
 from sportello.services.opening_calendar import Interval
 from sportello.testing import rome
 
+from .conftest import DEMAND_MONDAY as MONDAY
+from .conftest import DEMAND_WEEKS as WEEKS
+from .conftest import kind
+
 pytestmark = pytest.mark.django_db
 
 T = datetime.time
-MONDAY = datetime.date(2026, 5, 11)  # the week shown; history ends the day before
 FRIDAY = datetime.date(2026, 5, 15)
-WEEKS = 3
-# Contacts at Friday 10:00–10:30 on the last Fridays before MONDAY. 1 May is Labour Day: the desk
-# is closed, so its five contacts (out-of-hours calls) must not count as a Friday's demand.
-FRIDAY_TEN = {
-    datetime.date(2026, 4, 17): 3,
-    datetime.date(2026, 4, 24): 1,
-    datetime.date(2026, 5, 1): 5,
-    datetime.date(2026, 5, 8): 2,
-}
 # Mean over the open Fridays 17/4, 24/4, 8/5: (3 + 1 + 2) / 3.
 FRIDAY_TEN_MEAN = 2.0
 # Trend: 3 contacts over the 16 open days from 20/4 (25/4 and 1/5 are holidays) against 3 over
@@ -46,80 +35,6 @@ TREND_RAW = 0.125
 TREND_APPLIED = 0.5  # clamped to the lower bound
 HANDLING_S = 1500.0  # conversations of 20 and 30 minutes; a 5-hour one is left out
 TARGET = erlang.StaffingTarget(service_level=0.8, target_s=60, max_occupancy=0.85, shrinkage=0.3)
-
-
-@pytest.fixture
-def before_opening(frozen_now):
-    frozen_now(rome(2026, 5, 11, 8, 0))
-
-
-@pytest.fixture
-def contact_history(milan, before_opening, make_contact):
-    """Contacts on known Friday half-hours, three of them with a conversation."""
-
-    def make(service: str = "emergency") -> list[Contact]:
-        made = []
-        for day, count in FRIDAY_TEN.items():
-            for minute in range(count):
-                made.append(
-                    make_contact(rome(day.year, day.month, day.day, 10, 5 + minute), service)
-                )
-        conversations = [
-            (made[3], datetime.timedelta(minutes=20)),  # 24/4
-            (made[9], datetime.timedelta(minutes=30)),  # 8/5
-            (made[10], datetime.timedelta(hours=5)),  # 8/5: left open, not five hours of work
-        ]
-        for contact, length in conversations:
-            started = contact.received_at + datetime.timedelta(minutes=2)
-            Contact.objects.filter(pk=contact.pk).update(
-                conversation_started_at=started, closed_at=started + length, status="closed"
-            )
-        return made
-
-    return make
-
-
-@pytest.fixture
-def coordinator(milan, make_staff):
-    return make_staff("coordinator", username="coordinator")
-
-
-def kind(code: str) -> ShiftKind:
-    return ShiftKind.objects.get(code=code)
-
-
-@pytest.fixture
-def published_plan(milan, make_staff, coordinator):
-    """A one-week pattern from MONDAY: two operators on Friday morning, one in the afternoon."""
-
-    def make() -> RosterPlan:
-        plan = RosterPlan.objects.create(
-            status=PlanStatus.PUBLISHED,
-            valid_from=MONDAY,
-            created_by=coordinator,
-            created_at=rome(2026, 5, 4, 9, 0),
-            published_by=coordinator,
-            published_at=rome(2026, 5, 4, 9, 0),
-        )
-        rostered = [
-            ("anna", ("emergency",), ("clinical_psychology",), "morning"),
-            ("bruno", ("emergency",), ("clinical_psychology",), "morning"),
-            ("carla", ("victims",), ("psychotraumatology",), "afternoon"),
-        ]
-        for username, services, competences, code in rostered:
-            user = make_staff("professional", username, services=services, competences=competences)
-            Contract.objects.create(
-                user=user,
-                hours_per_week=20,
-                weekdays_available=[0, 1, 2, 3, 4, 5],
-                max_shifts_per_week=5,
-            )
-            PatternAssignment.objects.create(
-                plan=plan, user=user, week=0, weekday=4, shift_kind=kind(code)
-            )
-        return plan
-
-    return make
 
 
 def half_hour(week: demand.WeekStaffing, day: datetime.date, start: datetime.time):

@@ -11,8 +11,9 @@ from icalendar import Calendar
 from sportello.rota import ical
 from sportello.rota import swap_operations as swaps
 from sportello.rota.models import Contract
-from sportello.rota.tests.test_swaps import MONDAY_8, TUESDAY, kind, make_team
 from sportello.testing import ROME, rome
+
+from .conftest import MONDAY_8, TUESDAY, kind, make_team
 
 D = datetime.date
 # Milan's holidays in the window (4 weeks back, 12 ahead): Tuesday 8/12 is the Immaculate

@@ -3,7 +3,6 @@ swap, answering it, and the coordinators' page that checks a swap before decidin
 
 import datetime
 
-import pytest
 from django.urls import reverse
 
 from sportello.rota import ical
@@ -17,23 +16,17 @@ from sportello.rota.models import (
     SwapRequest,
     SwapStatus,
 )
-from sportello.rota.tests.test_swaps import (
+from sportello.services.models import Competence
+
+from .conftest import (
     MONDAY_8,
     SATURDAY,
     TUESDAY,
     kind,
-    make_team,
     on_shift,
 )
-from sportello.services.models import Competence
 
 D = datetime.date
-
-
-@pytest.fixture
-def team(milan, make_staff, frozen_now):
-    frozen_now(MONDAY_8)
-    return make_team(make_staff)
 
 
 def signed_in(client, user):
@@ -50,47 +43,6 @@ def agreed_swap(team, **fields):
         team.anna, day=TUESDAY, shift_kind=kind("afternoon"), colleague=team.carla, **fields
     )
     return swaps.answer_swap(team.carla, swap, agree=True)
-
-
-# --- Who sees what -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "role", "allowed"),
-    [
-        ("my-shifts", "switchboard", False),
-        ("my-shifts", "dpo", False),
-        ("my-shifts", "management", False),
-        ("my-shifts", "professional", True),
-        ("my-shifts", "coordinator", True),
-        ("swaps", "switchboard", False),
-        ("swaps", "professional", False),
-        ("swaps", "dpo", False),
-        ("swaps", "coordinator", True),
-    ],
-)
-def test_pages_per_role(client, team, make_staff, name, role, allowed):
-    user = make_staff(role)
-    response = signed_in(client, user).get(reverse(f"rota:{name}"))
-    assert response.status_code == (200 if allowed else 403)
-
-
-@pytest.mark.parametrize("name", ["my-shifts", "swaps", "ask-swap"])
-def test_signed_out_people_are_sent_to_sign_in(client, team, name):
-    response = client.get(reverse(f"rota:{name}"))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("staff-login"))
-
-
-def test_the_switchboard_cannot_ask_or_answer_swaps(client, team, make_staff):
-    swap = swaps.ask_swap(
-        team.anna, day=TUESDAY, shift_kind=kind("afternoon"), colleague=team.carla
-    )
-    client = signed_in(client, make_staff("switchboard"))
-    assert client.get(ask_url()).status_code == 403
-    response = client.post(reverse("rota:answer-swap", args=[swap.pk]), {"agree": "yes"})
-    assert response.status_code == 403
-    assert SwapRequest.objects.get().status == SwapStatus.ASKED
 
 
 # --- My shifts ---------------------------------------------------------------------------------

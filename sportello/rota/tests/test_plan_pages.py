@@ -6,9 +6,10 @@ import re
 
 import pytest
 from django.test import override_settings
-from django.urls import URLPattern, reverse
+from django.urls import reverse
 
 from sportello.privacy.models import AuditEvent
+from sportello.rota import plan_queries, problems
 from sportello.rota.models import (
     AssignmentSource,
     PatternAssignment,
@@ -18,45 +19,15 @@ from sportello.rota.models import (
     SolverRun,
     SolveState,
 )
-from sportello.rota.urls import urlpatterns
 
-from .test_planning import (
-    MONDAY,
-    MONDAY_MORNING_SHORT,
-    SATURDAY,
-    TODAY,
-    TUESDAY,
-    TUESDAY_10,
-    WEDNESDAY,
-    build_desk,
-    finished_run,
-    make_plan,
-)
+from .conftest import MONDAY_MORNING_SHORT, TUESDAY_10, finished_run, make_plan
+
+MONDAY, TUESDAY, WEDNESDAY, SATURDAY = 0, 1, 2, 5  # weekdays of the pattern
+TODAY = TUESDAY_10.date()
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["switchboard", "professional", "coordinator", "dpo", "management", "anonymous"]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def desk(milan, make_staff, frozen_now):
-    frozen_now(TUESDAY_10)
-    return build_desk(make_staff)
-
-
-@pytest.fixture
-def proposal(desk):
-    plan = make_plan(
-        desk,
-        [
-            (desk.rossi, 0, MONDAY, desk.morning),
-            (desk.bianchi, 0, MONDAY, desk.afternoon),
-            (desk.verdi, 0, WEDNESDAY, desk.morning),
-        ],
-    )
-    finished_run(plan)
-    return plan
 
 
 @pytest.fixture
@@ -73,64 +44,6 @@ def text(response) -> str:
 
 def cell_url(plan, user, week, weekday):
     return reverse("rota:plan-cell", args=[plan.pk, user.pk, week, weekday])
-
-
-# Who may open what ---------------------------------------------------------------------------
-
-PLAN_VIEWS = {"plans", "plan", "plan-cell", "plan-publish", "plan-discard"}
-
-
-def _calls(desk, proposal):
-    """(view name, method, url, data, headers) for every planning view."""
-    return [
-        ("plans", "get", reverse("rota:plans"), {}, {}),
-        ("plans", "post", reverse("rota:plans"), {"weeks": "1", "time_limit_s": "5"}, {}),
-        ("plan", "get", reverse("rota:plan", args=[proposal.pk]), {}, {}),
-        ("plan", "get", reverse("rota:plan", args=[proposal.pk]), {}, HTMX),
-        ("plan-cell", "get", cell_url(proposal, desk.bianchi, 0, TUESDAY), {}, HTMX),
-        (
-            "plan-cell",
-            "post",
-            cell_url(proposal, desk.bianchi, 0, TUESDAY),
-            {"shift": "morning"},
-            {},
-        ),
-        ("plan-publish", "post", reverse("rota:plan-publish", args=[proposal.pk]), {}, {}),
-        ("plan-discard", "post", reverse("rota:plan-discard", args=[proposal.pk]), {}, {}),
-    ]
-
-
-def test_the_matrix_covers_every_planning_view():
-    names = {p.name for p in urlpatterns if isinstance(p, URLPattern) and p.name.startswith("plan")}
-    assert names == PLAN_VIEWS
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_only_coordinators_open_the_planning_pages(desk, proposal, make_staff, client, role):
-    user = None if role == "anonymous" else make_staff(role)
-    if role == "coordinator":
-        user = desk.coordinator
-    for name, method, url, data, headers in _calls(desk, proposal):
-        client.logout()
-        if user is not None:
-            client.force_login(user)
-        plans_before = RosterPlan.objects.count()
-        audits_before = AuditEvent.objects.count()
-        response = getattr(client, method)(url, data, **headers)
-        where = (name, method, role, response.status_code)
-        if role == "anonymous":
-            assert response.status_code == 302, where
-            assert response.url.startswith("/personale/accesso/"), where
-        elif role != "coordinator":
-            assert response.status_code == 403, where
-        else:
-            assert response.status_code in (200, 302, 400), where
-            if response.status_code == 302:
-                assert "accesso" not in response.url, where
-            assert "no-store" in response["Cache-Control"], where
-            continue
-        assert RosterPlan.objects.count() == plans_before, where
-        assert AuditEvent.objects.count() == audits_before, where
 
 
 def test_a_plan_that_does_not_exist_is_a_404(coordinator_client):
@@ -402,6 +315,38 @@ def test_the_grid_shows_operators_days_and_the_changes_from_the_plan_in_force(
     url = cell_url(proposal, desk.verdi, 0, WEDNESDAY)
     assert f'href="{url}" hx-get="{url}"' in html
     assert "cambia il turno di Anna Verdi, mercoledì" in page
+
+
+def test_a_two_week_cycle_is_compared_week_by_week_from_next_monday(desk, coordinator_client):
+    """The plan in force, from Monday 30/11, alternates Rossi and Bianchi on Monday mornings;
+    next Monday (7/12, where the proposal would start) is its second week. A proposal that
+    keeps the alternation from there on changes nothing, and the solver's stability reference
+    is that same alternation."""
+    in_force = make_plan(
+        desk,
+        [(desk.rossi, 0, MONDAY, desk.morning), (desk.bianchi, 1, MONDAY, desk.morning)],
+        weeks=2,
+        status=PlanStatus.PUBLISHED,
+        valid_from=datetime.date(2026, 11, 30),
+    )
+    proposal = make_plan(
+        desk,
+        [(desk.bianchi, 0, MONDAY, desk.morning), (desk.rossi, 1, MONDAY, desk.morning)],
+        weeks=2,
+    )
+    finished_run(proposal)
+    grid = plan_queries.plan_grid(proposal, TODAY)
+    assert grid.compared_with == in_force and grid.changes == 0
+    response = coordinator_client.get(reverse("rota:plan", args=[proposal.pk]))
+    assert "0 turni diversi" in text(response)
+    assert "table-warning" not in response.content.decode()
+    next_monday = datetime.date(2026, 12, 7)
+    assert problems.plan_slots(in_force, 2, starting=next_monday) == {
+        (str(desk.bianchi.pk), MONDAY, "morning"),
+        (str(desk.rossi.pk), 7 + MONDAY, "morning"),
+    }
+    stable = problems.pattern_problem(2, current=in_force, starting=next_monday)
+    assert stable.problem.current == problems.plan_slots(proposal)
 
 
 def test_without_a_plan_in_force_nothing_is_marked_as_changed(desk, proposal, coordinator_client):

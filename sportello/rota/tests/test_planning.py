@@ -2,144 +2,32 @@
 publishing and discarding. Every refusal says why and writes nothing."""
 
 import datetime
-from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from sportello.accounts.models import User
 from sportello.privacy.models import AuditEvent
 from sportello.rota import plan_operations
 from sportello.rota.models import (
     AssignmentSource,
     Contract,
-    CoverageRequirement,
-    PatternAssignment,
     PlanStatus,
     RosterPlan,
-    ShiftKind,
-    SolveKind,
-    SolverRun,
     SolveState,
 )
-from sportello.services.models import Competence
-from sportello.testing import rome
+
+from .conftest import (
+    MONDAY_MORNING_SHORT,
+    TUESDAY_10,
+    finished_run,
+    make_plan,
+    named,
+)
 
 pytestmark = pytest.mark.django_db
 
-TUESDAY_10 = rome(2026, 12, 1, 10, 0)  # the desk's today: Tuesday 1 December 2026
-TODAY = datetime.date(2026, 12, 1)
-MONDAY, TUESDAY, WEDNESDAY, SATURDAY = 0, 1, 2, 5
-MONDAY_MORNING_SHORT = (
-    "lunedì, Mattina: serve 1 operatore con la competenza «Psicotraumatologia», "
-    "in turno ne resterebbe 0."
-)
-
-
-@dataclass
-class Desk:
-    coordinator: User
-    rossi: User  # the only psychotraumatologist
-    bianchi: User
-    verdi: User  # Monday to Friday, one shift a week
-    morning: ShiftKind
-    afternoon: ShiftKind
-
-
-def add_contract(user: User, *, weekdays=(0, 1, 2, 3, 4, 5), max_shifts=6, min_shifts=0):
-    return Contract.objects.create(
-        user=user,
-        hours_per_week=Decimal(36),
-        weekdays_available=list(weekdays),
-        max_shifts_per_week=max_shifts,
-        min_shifts_per_week=min_shifts,
-    )
-
-
-def named(make_staff, username, first, last, role="professional", **profile):
-    user = make_staff(role, username=username, **profile)
-    user.first_name, user.last_name = first, last
-    user.save(update_fields=["first_name", "last_name"])
-    return user
-
-
-def build_desk(make_staff) -> Desk:
-    """Three operators with contracts and one requirement: a psychotraumatologist on Monday
-    mornings (only Rossi is one)."""
-    coordinator = named(make_staff, "carla", "Carla", "Neri", role="coordinator")
-    rossi = named(
-        make_staff, "rossi", "Mario", "Rossi", competences=("psychotraumatology", "criminology")
-    )
-    bianchi = named(make_staff, "bianchi", "Lucia", "Bianchi")
-    verdi = named(make_staff, "verdi", "Anna", "Verdi")
-    add_contract(rossi)
-    add_contract(bianchi)
-    add_contract(verdi, weekdays=(0, 1, 2, 3, 4), max_shifts=1)
-    morning = ShiftKind.objects.get(code="morning")
-    afternoon = ShiftKind.objects.get(code="afternoon")
-    CoverageRequirement.objects.create(
-        shift_kind=morning,
-        weekday=MONDAY,
-        competence=Competence.objects.get(code="psychotraumatology"),
-        minimum=1,
-    )
-    return Desk(coordinator, rossi, bianchi, verdi, morning, afternoon)
-
-
-def make_plan(desk: Desk, rows=(), *, weeks=1, status=PlanStatus.DRAFT, valid_from=None):
-    published = status in (PlanStatus.PUBLISHED, PlanStatus.SUPERSEDED)
-    plan = RosterPlan.objects.create(
-        pattern_weeks=weeks,
-        status=status,
-        valid_from=valid_from,
-        created_by=desk.coordinator,
-        created_at=TUESDAY_10 - datetime.timedelta(days=1),
-        published_by=desk.coordinator if published else None,
-        published_at=TUESDAY_10 - datetime.timedelta(days=1) if published else None,
-    )
-    for user, week, weekday, kind in rows:
-        PatternAssignment.objects.create(
-            plan=plan, user=user, week=week, weekday=weekday, shift_kind=kind
-        )
-    return plan
-
-
-def finished_run(plan: RosterPlan, outcome="optimal", state=SolveState.DONE) -> SolverRun:
-    return SolverRun.objects.create(
-        kind=SolveKind.PATTERN,
-        plan=plan,
-        time_limit_s=10,
-        state=state,
-        requested_by=plan.created_by,
-        requested_at=TUESDAY_10 - datetime.timedelta(minutes=5),
-        started_at=TUESDAY_10 - datetime.timedelta(minutes=5),
-        finished_at=TUESDAY_10 - datetime.timedelta(minutes=4)
-        if state in (SolveState.DONE, SolveState.FAILED)
-        else None,
-        outcome=outcome if state == SolveState.DONE else "",
-    )
-
-
-@pytest.fixture
-def desk(milan, make_staff, frozen_now) -> Desk:
-    frozen_now(TUESDAY_10)
-    return build_desk(make_staff)
-
-
-@pytest.fixture
-def proposal(desk):
-    """A solved draft: Rossi on Monday morning, Bianchi on Monday afternoon, Verdi Wednesday."""
-    plan = make_plan(
-        desk,
-        [
-            (desk.rossi, 0, MONDAY, desk.morning),
-            (desk.bianchi, 0, MONDAY, desk.afternoon),
-            (desk.verdi, 0, WEDNESDAY, desk.morning),
-        ],
-    )
-    finished_run(plan)
-    return plan
+TODAY = TUESDAY_10.date()  # the desk's today: Tuesday 1 December 2026
+MONDAY, TUESDAY, WEDNESDAY, SATURDAY = 0, 1, 2, 5  # weekdays of the pattern
 
 
 def shifts(plan):

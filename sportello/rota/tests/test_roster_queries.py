@@ -230,6 +230,12 @@ def test_a_users_roster_lists_only_their_shifts(staff, publish):
         # 23:30 UTC on Sunday is already Monday 0:30 in Milan: nobody works at night.
         (datetime.datetime(2026, 12, 13, 23, 30, tzinfo=datetime.UTC), []),
         (rome(2026, 12, 8, 10, 0), []),  # a holiday
+        # Summer time: Milan is UTC+2, so 7:45 UTC is 9:45 and 7:15 UTC is 9:15.
+        (datetime.datetime(2027, 6, 14, 7, 45, tzinfo=datetime.UTC), ["rossi"]),
+        (datetime.datetime(2027, 6, 14, 7, 15, tzinfo=datetime.UTC), []),
+        # The first Tuesday of summer time (30/3/2027): the afternoon starts at 11:45 UTC.
+        (datetime.datetime(2027, 3, 30, 11, 44, tzinfo=datetime.UTC), []),
+        (datetime.datetime(2027, 3, 30, 11, 45, tzinfo=datetime.UTC), ["bianchi"]),
     ],
 )
 def test_who_is_on_shift_at_an_instant(staff, publish, at, expected):

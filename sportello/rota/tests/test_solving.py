@@ -5,13 +5,16 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
+from sportello.privacy.models import AuditEvent
 from sportello.rota import problems, solving, tasks
 from sportello.rota import solver as kernel
 from sportello.rota.models import (
     Contract,
     CoverageRequirement,
     PlanStatus,
+    RosterPlan,
     ShiftKind,
     ShiftPreference,
     SolveKind,
@@ -20,6 +23,8 @@ from sportello.rota.models import (
 )
 from sportello.services.models import Competence
 from sportello.testing import rome
+
+from .conftest import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +156,45 @@ def test_a_run_from_the_plan_in_force_keeps_it_when_nothing_changed(
     assert second.outcome == "optimal" and second.plan.based_on == plan
     assert problems.plan_slots(second.plan) == problems.plan_slots(plan)
     assert not [p for p in second.penalties if p["kind"].startswith("stability")]
+
+
+def test_a_two_week_cycle_stays_in_step_with_the_plan_in_force(
+    milan, make_staff, frozen_now, django_capture_on_commit_callbacks
+):
+    """The plan in force since Monday 30/11 alternates Rossi and Bianchi on Monday mornings;
+    on Tuesday 1/12 a new two-week proposal starts next Monday, the plan's second week: kept
+    stable, its first week is Bianchi's, not the plan's first week replayed out of step."""
+    frozen_now(TUESDAY_10)
+    coordinator = make_staff("coordinator", username="carla")
+    rossi, bianchi = (make_staff("professional", username=name) for name in ("rossi", "bianchi"))
+    for user in (rossi, bianchi):
+        Contract.objects.create(
+            user=user, hours_per_week=Decimal(36), weekdays_available=[0, 1, 2, 3, 4, 5],
+            max_shifts_per_week=5,
+        )  # fmt: skip
+    morning = ShiftKind.objects.get(code="morning")
+    rows = [(rossi, 0, 0, "morning"), (bianchi, 1, 0, "morning")]
+    in_force = publish(coordinator, datetime.date(2026, 11, 30), rows, weeks=2)
+    run = solve(coordinator, django_capture_on_commit_callbacks, weeks=2, based_on=in_force)
+    assert run.outcome == "optimal"
+    assert sorted(
+        (a.week, a.user.username) for a in run.plan.assignments.filter(shift_kind=morning)
+    ) == [(0, "bianchi"), (1, "rossi")]
+
+
+def test_only_coordinators_request_runs_and_a_refusal_writes_nothing(small_desk):
+    """The same refusal as every roster operation: PermissionDenied (a 403), not a crash."""
+    professional = small_desk["rossi"]
+    plan = publish(small_desk["coordinator"], datetime.date(2026, 11, 30), [])
+    with pytest.raises(PermissionDenied):
+        solving.request_pattern(professional, weeks=1)
+    with pytest.raises(PermissionDenied):
+        solving.request_cover(
+            professional,
+            plan,
+            first_day=datetime.date(2026, 12, 2),
+            last_day=datetime.date(2026, 12, 3),
+        )
+    assert list(RosterPlan.objects.all()) == [plan]
+    assert not SolverRun.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="rota.plan").exists()

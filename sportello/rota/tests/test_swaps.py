@@ -2,16 +2,12 @@
 coordinator after the same checks as the roster (coverage and contracts); every refusal says why
 and writes nothing."""
 
-import datetime
 import threading
-from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from sportello.accounts.models import User
 from sportello.privacy.models import AuditEvent
 from sportello.rota import queries
 from sportello.rota import swap_operations as swaps
@@ -19,114 +15,29 @@ from sportello.rota.models import (
     Absence,
     AbsenceKind,
     ChangeReason,
-    Contract,
     CoverageRequirement,
-    PatternAssignment,
-    PlanStatus,
-    RosterPlan,
     ShiftChange,
-    ShiftKind,
     SwapRequest,
     SwapStatus,
 )
 from sportello.services.models import Competence
 from sportello.testing import rome
 
-D = datetime.date
-MONDAY_8 = rome(2026, 11, 30, 8, 0)  # the week of Monday 30/11/2026: no holiday until Monday 7/12
-MONDAY = D(2026, 11, 30)
-TUESDAY = D(2026, 12, 1)
-WEDNESDAY = D(2026, 12, 2)
-THURSDAY = D(2026, 12, 3)
-SATURDAY = D(2026, 12, 5)
-# The weekly pattern: (username, weekday, shift code).
-PATTERN = (
-    ("anna", 1, "afternoon"),
-    ("anna", 3, "morning"),
-    ("bruno", 1, "morning"),
-    ("bruno", 2, "afternoon"),
-    ("carla", 2, "morning"),
-    ("carla", 3, "afternoon"),
-    ("dario", 4, "afternoon"),
+from .conftest import (
+    MONDAY_8,
+    SATURDAY,
+    THURSDAY,
+    TUESDAY,
+    WEDNESDAY,
+    kind,
+    on_shift,
+    rostered,
 )
-
-
-def rostered(make_staff, username, first, last, competences, *, active=True):
-    """A professional with a contract: a place in the roster."""
-    user = make_staff("professional", username, competences=competences)
-    user.first_name, user.last_name = first, last
-    user.save()
-    Contract.objects.create(
-        user=user,
-        hours_per_week=Decimal("36"),
-        weekdays_available=[0, 1, 2, 3, 4, 5],
-        max_shifts_per_week=6,
-        is_active=active,
-    )
-    return user
-
-
-def publish(coordinator, valid_from, rows):
-    """A published one-week plan from ``valid_from``: rows of (user, weekday, shift code)."""
-    plan = RosterPlan.objects.create(
-        status=PlanStatus.PUBLISHED,
-        valid_from=valid_from,
-        created_by=coordinator,
-        created_at=rome(2026, 10, 1, 9, 0),
-        published_by=coordinator,
-        published_at=rome(2026, 10, 1, 9, 0),
-    )
-    for user, weekday, code in rows:
-        PatternAssignment.objects.create(
-            plan=plan, user=user, weekday=weekday, shift_kind=ShiftKind.objects.get(code=code)
-        )
-    return plan
-
-
-@dataclass
-class Team:
-    coordinator: User
-    anna: User  # the criminologist
-    bruno: User
-    carla: User
-    dario: User  # a criminologist too, on Fridays
-
-    def user(self, username: str) -> User:
-        return getattr(self, username)
-
-
-def make_team(make_staff, valid_from=MONDAY):
-    coordinator = make_staff("coordinator", "coord")
-    team = Team(
-        coordinator=coordinator,
-        anna=rostered(make_staff, "anna", "Anna", "Bianchi", ("criminology",)),
-        bruno=rostered(make_staff, "bruno", "Bruno", "Rossi", ("clinical_psychology",)),
-        carla=rostered(make_staff, "carla", "Carla", "Verdi", ("clinical_psychology",)),
-        dario=rostered(make_staff, "dario", "Dario", "Neri", ("criminology",)),
-    )
-    publish(coordinator, valid_from, [(team.user(name), day, code) for name, day, code in PATTERN])
-    return team
-
-
-def kind(code):
-    return ShiftKind.objects.get(code=code)
-
-
-def on_shift(day, code):
-    return sorted(
-        entry.user.username for entry in queries.roster_between(day, day)[0].on(kind(code))
-    )
 
 
 def swap_audits(action=None):
     rows = AuditEvent.objects.filter(object_type="rota.swap")
     return rows.filter(action=action) if action else rows
-
-
-@pytest.fixture
-def team(milan, make_staff, frozen_now):
-    frozen_now(MONDAY_8)
-    return make_team(make_staff)
 
 
 @pytest.fixture
@@ -650,3 +561,20 @@ def test_two_approvals_racing_for_one_colleague_give_her_one_shift(team, make_st
         if entry.user.pk == team.carla.pk
     ]
     assert len(carla_tuesday) == 1
+
+
+def test_a_shift_given_away_is_not_missed_when_its_former_holder_is_absent(team, agreed):
+    """Anna handed her Tuesday afternoon to Carla, then falls ill on Tuesday: the roster misses
+    nobody that afternoon, and no search for substitutes would replace Anna there."""
+    swaps.decide_swap(team.coordinator, agreed, approve=True)
+    Absence.objects.create(
+        user=team.anna,
+        kind=AbsenceKind.SICKNESS,
+        first_day=TUESDAY,
+        last_day=TUESDAY,
+        recorded_by=team.coordinator,
+        recorded_at=MONDAY_8,
+    )
+    day = queries.roster_between(TUESDAY, TUESDAY)[0]
+    assert on_shift(TUESDAY, "afternoon") == ["carla"]
+    assert day.absent == []
