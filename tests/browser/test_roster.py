@@ -270,7 +270,9 @@ def test_the_week_for_the_coordinator_and_the_switchboard_then_an_absence_covere
     assert axe_violations(page) == []
     screenshot(page, "roster-absence-recorded")
     # The week shows Thursday's missing coverage in words, before anyone is found.
-    page.get_by_role("navigation", name="Sezioni dei turni").get_by_role("link", name="Settimana").click()
+    page.get_by_role("navigation", name="Sezioni dei turni").get_by_role(
+        "link", name="Settimana"
+    ).click()
     short = page.locator("table.roster-table tr", has_text="Giovedì 03/12/2026")
     assert "NON soddisfatta" in short.inner_text()
     assert f"{name}: assente" in short.inner_text()
