@@ -2,7 +2,7 @@
 
 import datetime
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
@@ -147,6 +147,9 @@ class QueuePage:
     upcoming: list[Contact]
     held: list[Contact]
     unreachable: list[Contact]
+    # Services with contacts waiting and nobody on shift who can take them: routing by
+    # competence has nowhere to send them, so the coordinator must act.
+    without_cover: list[Service] = field(default_factory=list)
 
 
 def _entry(contact: Contact, competences: frozenset[str]) -> QueueEntry:
@@ -204,6 +207,8 @@ def queue_page(user: User, target_minutes: float) -> QueuePage:
             .select_related("service")
             .order_by("-closed_at")[:PAGE_LENGTH]
         )
+    waiting_services = {contact.service_id: contact.service for contact in head}
+    cover = rota.cover_by_service(at) if waiting_services else {}
     return QueuePage(
         at=at,
         rows=rows,
@@ -211,6 +216,9 @@ def queue_page(user: User, target_minutes: float) -> QueuePage:
         upcoming=upcoming,
         held=held,
         unreachable=unreachable,
+        without_cover=[
+            service for pk, service in sorted(waiting_services.items()) if not cover.get(pk)
+        ],
     )
 
 

@@ -124,3 +124,22 @@ def test_milan_starts_with_a_morning_and_an_afternoon(milan):
     )  # fmt: skip
     assert (afternoon.starts, afternoon.ends) == (datetime.time(13, 45), datetime.time(18, 0))
     assert queries.uncovered_opening_hours() == []
+
+
+def test_the_queue_warns_when_nobody_on_shift_can_take_a_services_contacts(
+    roster, make_contact, frozen_now, client
+):
+    frozen_now(rome(2026, 12, 1, 10, 0))  # Paola (emergency) is on shift; Luca only at 13:45
+    make_contact(rome(2026, 12, 1, 9, 40), service="victims")
+    make_contact(rome(2026, 12, 1, 9, 45), service="emergency")
+    client.force_login(roster["paola"])
+    page = client.get("/personale/coda/").content.decode()
+    warning = page.split("In attesa senza nessuno in turno con le competenze richieste:")[1]
+    warning = warning.split("</p>")[0]
+    assert "Servizio psicotraumatologico" in warning and "emergenze" not in warning
+    # The afternoon: Luca covers the victims' service, and Paola's shift has ended.
+    frozen_now(rome(2026, 12, 1, 14, 0))
+    page = client.get("/personale/coda/").content.decode()
+    warning = page.split("In attesa senza nessuno in turno con le competenze richieste:")[1]
+    warning = warning.split("</p>")[0]
+    assert "emergenze" in warning and "Servizio psicotraumatologico" not in warning
