@@ -1,6 +1,13 @@
 from django.urls import path
 
-from sportello.rota import calculator_views, my_views, plan_views, roster_views, staffing_views
+from sportello.rota import (
+    calculator_views,
+    my_views,
+    plan_views,
+    preference_views,
+    roster_views,
+    staffing_views,
+)
 
 app_name = "rota"
 
@@ -24,6 +31,7 @@ urlpatterns = [
     path("piani/<int:pk>/pubblica/", plan_views.plan_publish, name="plan-publish"),
     path("piani/<int:pk>/scarta/", plan_views.plan_discard, name="plan-discard"),
     path("i-miei-turni/", my_views.my_shifts, name="my-shifts"),
+    path("i-miei-turni/preferenze/", preference_views.my_preferences, name="my-preferences"),
     path("i-miei-turni/calendario/rinnova/", my_views.renew_feed, name="renew-feed"),
     path("i-miei-turni/cambio/", my_views.ask_swap, name="ask-swap"),
     path(

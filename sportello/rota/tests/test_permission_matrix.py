@@ -27,6 +27,7 @@ from sportello.rota.models import (
     CoverageRequirement,
     RosterPlan,
     ShiftChange,
+    ShiftPreference,
     SolveKind,
     SolverRun,
     SolveState,
@@ -242,6 +243,16 @@ def _my_shifts(team: Team) -> list[Call]:
     return [Call("get", url("my-shifts"), SHIFT_WORKERS)]
 
 
+@covers("my-preferences")
+def _my_preferences(team: Team) -> list[Call]:
+    morning = kind("morning").pk
+    wish = {f"wish_1_{morning}": "wanted", f"weight_1_{morning}": "7"}
+    return [
+        Call("get", url("my-preferences"), SHIFT_WORKERS),
+        Call("post", url("my-preferences"), SHIFT_WORKERS, wish),
+    ]
+
+
 @covers("renew-feed")
 def _renew_feed(team: Team) -> list[Call]:
     return [Call("post", url("renew-feed"), SHIFT_WORKERS)]
@@ -333,6 +344,7 @@ def written() -> tuple[object, ...]:
         SolverRun.objects.count(),
         sorted(Contract.objects.values_list("pk", "feed_rotation")),
         CoverageRequirement.objects.count(),
+        sorted(ShiftPreference.objects.values_list("pk", "wanted", "weight")),
     )
 
 
