@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "sportello.triage",
     "sportello.cases",
     "sportello.rota",
+    "sportello.appointments",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,24 @@ SPORTELLO_ROTA_SERVICE_LEVEL = env.float("SPORTELLO_ROTA_SERVICE_LEVEL", default
 SPORTELLO_ROTA_TARGET_SECONDS = env.float("SPORTELLO_ROTA_TARGET_SECONDS", default=60.0)
 SPORTELLO_ROTA_MAX_OCCUPANCY = env.float("SPORTELLO_ROTA_MAX_OCCUPANCY", default=0.85)
 SPORTELLO_ROTA_SHRINKAGE = env.float("SPORTELLO_ROTA_SHRINKAGE", default=0.3)
+
+# Appointments: session length and the gap after it (minutes), and the least notice a booking
+# needs (minutes from now).
+SPORTELLO_APPOINTMENT_MINUTES = env.int("SPORTELLO_APPOINTMENT_MINUTES", default=45)
+SPORTELLO_APPOINTMENT_GAP_MINUTES = env.int("SPORTELLO_APPOINTMENT_GAP_MINUTES", default=15)
+SPORTELLO_APPOINTMENT_NOTICE_MINUTES = env.int("SPORTELLO_APPOINTMENT_NOTICE_MINUTES", default=60)
+
+# Video sessions (sportello.appointments.video_settings): "jitsi", or "demo" for no video server.
+# A city sets the address of its own self-hosted Jitsi Meet; empty (the default, no third-party
+# server) means the demo: no video, the pages show the link that would be sent. With a secret
+# (the app_secret of Jitsi's token authentication, at least 32 bytes) each link carries a token
+# bound to its room and valid from the minutes before the session to the minutes after it.
+SPORTELLO_VIDEO_PROVIDER = env.str("SPORTELLO_VIDEO_PROVIDER", default="jitsi")
+SPORTELLO_JITSI_URL = env.str("SPORTELLO_JITSI_URL", default="")
+SPORTELLO_JITSI_APP_ID = env.str("SPORTELLO_JITSI_APP_ID", default="sportello")
+SPORTELLO_JITSI_SECRET = env.str("SPORTELLO_JITSI_SECRET", default="")
+SPORTELLO_VIDEO_OPENS_MINUTES_BEFORE = env.int("SPORTELLO_VIDEO_OPENS_MINUTES_BEFORE", default=10)
+SPORTELLO_VIDEO_CLOSES_MINUTES_AFTER = env.int("SPORTELLO_VIDEO_CLOSES_MINUTES_AFTER", default=30)
 
 # Staff alerts (escalations, break-glass): shown in the staff header and sent by e-mail.
 # Minutes after which an alert nobody has acknowledged is sent again.
