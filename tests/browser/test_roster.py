@@ -406,3 +406,42 @@ def test_the_english_plans_page_declares_its_language(page, live_server, demo):
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("main h1").count() == 1
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_the_operators_shifts_preferences_and_the_queue_warning_in_both_languages(
+    page, live_server, demo, frozen_now, language
+):
+    prefix = "" if language == "it" else "/en"
+    errors = console_errors(page)
+    sign_in(page, live_server, "psicologa")
+
+    page.goto(f"{live_server.url}{prefix}/personale/turni/i-miei-turni/")
+    assert page.locator("html").get_attribute("lang") == language
+    assert axe_violations(page) == []
+    screenshot(page, f"my-shifts-{language}")
+
+    page.goto(f"{live_server.url}{prefix}/personale/turni/i-miei-turni/preferenze/")
+    heading = {"it": "Le mie preferenze di turno", "en": "My shift preferences"}[language]
+    assert page.get_by_role("heading", name=heading).count() == 1
+    assert axe_violations(page) == []
+    screenshot(page, f"my-preferences-{language}")
+    wish = page.locator("main select").first
+    wish.select_option(index=1)  # "lo vorrei" / "I would like it"
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("main [role=status], main .alert-success").count() >= 1
+    assert axe_violations(page) == []
+    screenshot(page, f"my-preferences-saved-{language}")
+
+    # Sunday: the desk is closed and nobody is on shift, so every waiting service is bare.
+    frozen_now(rome(2026, 12, 6, 10, 0))
+    page.goto(f"{live_server.url}{prefix}/personale/coda/")
+    warning = {
+        "it": "In attesa senza nessuno in turno con le competenze richieste",
+        "en": "Waiting with nobody on shift who has the required competences",
+    }[language]
+    assert warning in page.inner_text("main")
+    assert axe_violations(page) == []
+    screenshot(page, f"queue-without-cover-{language}")
+    assert errors == []
