@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -44,16 +45,24 @@ def ensure_demo_staff() -> list[DemoAccount]:
             user.save(update_fields=["password"])
             user.groups.add(Group.objects.get(name=role.value))
             if role is Role.PROFESSIONAL:
-                _give_demo_profile(user)
+                ensure_demo_profile(
+                    user,
+                    "clinical_psychologist",
+                    ["clinical_psychology", "crisis_intervention"],
+                    ["emergency"],
+                )
         accounts.append(DemoAccount(role, username, password, created))
     return accounts
 
 
-def _give_demo_profile(user: User) -> None:
-    profile = ProfessionalProfile.objects.create(
-        user=user, profession=Profession.objects.get(code="clinical_psychologist")
+def ensure_demo_profile(
+    user: User, profession: str, competences: Iterable[str], services: Iterable[str]
+) -> ProfessionalProfile:
+    """A demo professional's profile with these codes of the catalogue (the profession only
+    when the profile is new): the demo accounts and the demo roster's team share it."""
+    profile, _created = ProfessionalProfile.objects.get_or_create(
+        user=user, defaults={"profession": Profession.objects.get(code=profession)}
     )
-    profile.competences.set(
-        Competence.objects.filter(code__in=["clinical_psychology", "crisis_intervention"])
-    )
-    profile.services.set(Service.objects.filter(code="emergency"))
+    profile.competences.set(Competence.objects.filter(code__in=competences))
+    profile.services.set(Service.objects.filter(code__in=services))
+    return profile

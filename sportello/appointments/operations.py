@@ -19,6 +19,7 @@ from sportello.appointments.video_settings import provider_from_settings
 from sportello.cases.models import Case
 from sportello.cases.models import Status as CaseStatus
 from sportello.privacy.operations import record_audit
+from sportello.rota import queries as rota
 from sportello.services import queries as catalogue
 
 
@@ -53,7 +54,7 @@ def book(
         raise ValidationError(_("L'orario dell'appuntamento deve indicare il fuso orario."))
     rule = queries.slot_rule()
     slot = slots.Slot(starts_at, starts_at + rule.length)
-    day = starts_at.astimezone(catalogue.desk_zone()).date()
+    day = rota.desk_day(starts_at)
     found = queries.availability(professional, day, day)
     if not slots.fits(slot, found.shifts, found.open_intervals, found.busy, rule):
         raise ValidationError(

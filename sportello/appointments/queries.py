@@ -42,10 +42,8 @@ def availability(
     exclude: Appointment | None = None,
 ) -> Availability:
     zone = catalogue.desk_zone()
-    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
-    end = datetime.datetime.combine(
-        last + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
-    )
+    start = rota.desk_instant(first, zone=zone)
+    end = rota.desk_instant(last + rota.ONE_DAY, zone=zone)
     booked = Appointment.objects.filter(
         professional=professional,
         status__in=OCCUPYING,

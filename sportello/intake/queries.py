@@ -208,7 +208,7 @@ def queue_page(user: User, target_minutes: float) -> QueuePage:
             .order_by("-closed_at")[:PAGE_LENGTH]
         )
     waiting_services = {contact.service_id: contact.service for contact in head}
-    cover = rota.cover_by_service(at) if waiting_services else {}
+    cover = rota.cover_by_service(at, calendar=calendar) if waiting_services else {}
     return QueuePage(
         at=at,
         rows=rows,
@@ -269,7 +269,7 @@ def queue_summary() -> QueueSummary:
             in_danger=Count("pk", filter=Q(danger_now=True) | Q(_screened_high())),
         )
     }
-    cover = rota.cover_by_service(at)
+    cover = rota.cover_by_service(at, calendar=calendar)
     services = []
     for service in Service.objects.filter(is_active=True):
         row = counts.get(service.pk, {"waiting": 0, "oldest": None, "in_danger": 0})

@@ -102,10 +102,6 @@ def _overlaps(start: datetime.time, kind: ShiftKind) -> bool:
     return begins < _minutes(kind.ends) and _minutes(kind.starts) < begins + forecast.SLOT_MINUTES
 
 
-def _midnight(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
-
-
 @dataclass(frozen=True)
 class HandlingTime:
     """The mean time one contact takes, and where it comes from (``HANDLING_FROM_*``)."""
@@ -136,8 +132,8 @@ def handling_time(
     default = settings.SPORTELLO_ROTA_DEFAULT_HANDLING_SECONDS
     zone = zone or catalogue.desk_zone()
     contacts = Contact.objects.filter(
-        received_at__gte=_midnight(first, zone),
-        received_at__lt=_midnight(until, zone),
+        received_at__gte=queries.desk_instant(first, zone=zone),
+        received_at__lt=queries.desk_instant(until, zone=zone),
         conversation_started_at__isnull=False,
         closed_at__isnull=False,
     )
@@ -155,7 +151,8 @@ def handling_time(
             len(durations),
         )
     sessions = Session.objects.filter(
-        held_at__gte=_midnight(first, zone), held_at__lt=_midnight(until, zone)
+        held_at__gte=queries.desk_instant(first, zone=zone),
+        held_at__lt=queries.desk_instant(until, zone=zone),
     )
     if service is not None:
         sessions = sessions.filter(case__service=service)
@@ -210,7 +207,7 @@ def _first_contact_day(service: Service | None, zone: zoneinfo.ZoneInfo) -> date
     if service is not None:
         contacts = contacts.filter(service=service)
     first = contacts.order_by("received_at").values_list("received_at", flat=True).first()
-    return first.astimezone(zone).date() if first is not None else None
+    return queries.desk_day(first, zone) if first is not None else None
 
 
 def demand_history(
@@ -243,7 +240,8 @@ def demand_history(
             open_days.append(day)
         day += queries.ONE_DAY
     contacts = Contact.objects.filter(
-        received_at__gte=_midnight(start, zone), received_at__lt=_midnight(until, zone)
+        received_at__gte=queries.desk_instant(start, zone=zone),
+        received_at__lt=queries.desk_instant(until, zone=zone),
     )
     if service is not None:
         contacts = contacts.filter(service=service)
@@ -296,7 +294,7 @@ def rostered_per_half_hour(
     ]
     counts = {}
     for begins, _seconds in halves:
-        slot_from = datetime.datetime.combine(roster.day, begins, tzinfo=zone)
+        slot_from = queries.desk_instant(roster.day, begins, zone)
         slot_to = slot_from + datetime.timedelta(minutes=forecast.SLOT_MINUTES)
         counts[begins] = len(
             {
@@ -503,11 +501,10 @@ def week_staffing(
     today = today or queries.desk_today()
     history = demand_history(weeks, until=min(monday, today), service=service)
     calendar = history.calendar
-    kinds = queries.active_shift_kinds()
     sunday = monday + datetime.timedelta(days=6)
-    rosters = queries.roster_between(monday, sunday, calendar=calendar)
-    minimums = current_minimums(service)
     zone = catalogue.desk_zone()
+    rosters = queries.roster_between(monday, sunday, calendar=calendar, zone=zone)
+    minimums = current_minimums(service)
     required = queries.required_codes(service) if service is not None else None
     if history.has_history:
         required_from = REQUIRED_FROM_DEMAND
@@ -523,7 +520,6 @@ def week_staffing(
             if day.weekday() in history.weekly:
                 days.append(StaffingDay(day, (), calendar.closure_reason(day) or ""))
             continue
-        held = queries.shifts_on(day, kinds, calendar)
         on_shift = rostered_per_half_hour(
             roster, halves, service=service, required=required, zone=zone
         )
@@ -550,7 +546,7 @@ def week_staffing(
                         end=end,
                         open_seconds=seconds,
                         demand=None,
-                        required=_minimum_at(day, begins, held, minimums),
+                        required=_minimum_at(day, begins, roster.shifts, minimums),
                         rostered=on_shift[begins],
                     )
                 )

@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from sportello.accounts.models import Profession, ProfessionalProfile, User
+from sportello.accounts.models import User
+from sportello.accounts.operations import ensure_demo_profile
 from sportello.accounts.roles import Role
 from sportello.rota import queries, solving
 from sportello.rota.models import (
@@ -17,7 +18,7 @@ from sportello.rota.models import (
     ShiftKind,
     ShiftPreference,
 )
-from sportello.services.models import Competence, Service
+from sportello.services.models import Competence
 
 MON_SAT = [0, 1, 2, 3, 4, 5]
 
@@ -75,11 +76,7 @@ def _team_member(
         user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=Role.PROFESSIONAL.value))
     if username != "coordinatore":
-        profile, _created = ProfessionalProfile.objects.get_or_create(
-            user=user, defaults={"profession": Profession.objects.get(code=profession)}
-        )
-        profile.competences.set(Competence.objects.filter(code__in=competences))
-        profile.services.set(Service.objects.filter(code__in=services))
+        ensure_demo_profile(user, profession, competences, services)
     return user
 
 
@@ -113,16 +110,18 @@ def ensure_demo_team() -> int:
             )
     if not CoverageRequirement.objects.exists():
         competences = {c.code: c for c in Competence.objects.all()}
-        for weekdays, shift, competence, minimum in REQUIREMENTS:
-            for weekday in weekdays:
-                for kind in kinds.values():
-                    if shift in (None, kind.code) and weekday in kind.weekdays:
-                        CoverageRequirement.objects.create(
-                            shift_kind=kind,
-                            weekday=weekday,
-                            competence=competences.get(competence) if competence else None,
-                            minimum=minimum,
-                        )
+        CoverageRequirement.objects.bulk_create(
+            CoverageRequirement(
+                shift_kind=kind,
+                weekday=weekday,
+                competence=competences.get(competence) if competence else None,
+                minimum=minimum,
+            )
+            for weekdays, shift, competence, minimum in REQUIREMENTS
+            for weekday in weekdays
+            for kind in kinds.values()
+            if shift in (None, kind.code) and weekday in kind.weekdays
+        )
     return Contract.objects.filter(is_active=True).count()
 
 

@@ -100,9 +100,8 @@ def feed_for(user: User) -> bytes:
     """The user's effective shifts from four weeks back to twelve weeks ahead, in the active
     language: one event per shift, with a UID that stays the same across fetches so that apps
     update events instead of duplicating them. Nothing about anyone else is in it."""
-    zone = catalogue.desk_zone()
     now = catalogue.now()
-    today = now.astimezone(zone).date()
+    today = queries.desk_day(now)
     first = today - datetime.timedelta(days=DAYS_BACK)
     last = today + datetime.timedelta(days=DAYS_AHEAD)
     domain = _uid_domain()
@@ -117,8 +116,9 @@ def feed_for(user: User) -> bytes:
         note = CHANGE_NOTES.get(change.reason) if change is not None else None
         event = Event.new(
             uid=f"{entry.day:%Y%m%d}-{entry.shift_kind.code}-{user.pk}@{domain}",
-            start=entry.starts_at.astimezone(zone),
-            end=entry.ends_at.astimezone(zone),
+            # Already in the desk's zone: the events carry it, and the feed its definition.
+            start=entry.starts_at,
+            end=entry.ends_at,
             stamp=now.astimezone(datetime.UTC),
             summary=_("Turno Sportello: %(shift)s") % {"shift": entry.shift_kind.name},
             description=str(note()) if note else None,

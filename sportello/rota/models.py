@@ -435,14 +435,6 @@ class SolverRun(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.state}"
 
-    @property
-    def gap(self) -> float | None:
-        if self.objective is None or self.best_bound is None:
-            return None
-        if self.objective == 0:
-            return 0.0
-        return abs(self.objective - self.best_bound) / abs(self.objective)
-
 
 class ChangeReason(models.TextChoices):
     ABSENCE = "absence", _("assenza")

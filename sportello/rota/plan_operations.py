@@ -52,38 +52,6 @@ def _locked_draft(plan: RosterPlan, *, finished: bool = True) -> RosterPlan:
     return locked
 
 
-def _introduced(
-    built: problems.Built, before: frozenset[problems.Slot], after: frozenset[problems.Slot]
-) -> list[str]:
-    """The sentences for the hard rules ``after`` breaks that ``before`` did not, or breaks by
-    more (a shift already short of one operator now short of two): an edit that leaves a known
-    problem as it was, or improves it, is allowed."""
-
-    def key(violation: kernel.Violation) -> tuple[object, ...]:
-        return (
-            violation.rule,
-            violation.operator,
-            violation.day,
-            violation.shift,
-            violation.requirement,
-        )
-
-    def excess(violation: kernel.Violation) -> int:
-        return abs(violation.needed - violation.available)
-
-    earlier: dict[tuple[object, ...], int] = {}
-    for violation in kernel.check(built.problem, before):
-        earlier[key(violation)] = max(earlier.get(key(violation), 0), excess(violation))
-    sentences: list[str] = []
-    for violation in kernel.check(built.problem, after):
-        if key(violation) in earlier and excess(violation) <= earlier[key(violation)]:
-            continue
-        sentence = problems.explain_violation(built, violation)
-        if sentence not in sentences:
-            sentences.append(sentence)
-    return sentences
-
-
 @transaction.atomic
 def edit_assignment(
     actor: User,
@@ -122,7 +90,7 @@ def edit_assignment(
     after = frozenset(slot for slot in before if not (slot[0] == str(user.pk) and slot[1] == day))
     if shift_kind is not None:
         after |= {(str(user.pk), day, shift_kind.code)}
-    refused = _introduced(built, before, after)
+    refused = problems.introduced(built, before, after)
     if refused:
         raise ValidationError(refused)
     existing.delete()

@@ -27,6 +27,7 @@ from sportello.rota.models import (
     SolverRun,
     SolveState,
 )
+from sportello.rota.solver import relative_gap
 from sportello.rota.wording import abbreviation
 from sportello.services.models import Weekday
 
@@ -353,12 +354,8 @@ def run_report(plan: RosterPlan, now: datetime.datetime) -> RunReport:
     last = run.progress[-1] if run.progress else {}
     report.objective = run.objective if run.objective is not None else last.get("objective")
     report.bound = run.best_bound if run.best_bound is not None else last.get("bound")
-    if report.objective is not None and report.bound is not None:
-        gap = (
-            0.0
-            if report.objective == 0
-            else abs(report.objective - report.bound) / abs(report.objective)
-        )
+    gap = relative_gap(report.objective, report.bound)
+    if gap is not None:
         report.gap = formats.number_format(gap * 100, 1)
     if report.active:
         return report

@@ -7,8 +7,10 @@ horizon's day ``i`` is ``first + i`` days."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -100,13 +102,11 @@ def _rostered_contracts() -> list[Contract]:
 
 
 def _operator(contract: Contract, days: Iterable[kernel.Day], absent: set[int]) -> kernel.Operator:
-    profile = getattr(contract.user, "professional_profile", None)
+    competences, services = queries.profile_codes(contract.user)
     return kernel.Operator(
         id=str(contract.user_id),
-        competences=frozenset(c.code for c in profile.competences.all())
-        if profile
-        else frozenset(),
-        services=frozenset(s.code for s in profile.services.all()) if profile else frozenset(),
+        competences=competences,
+        services=services,
         max_shifts=contract.max_shifts_per_week,
         min_shifts=contract.min_shifts_per_week or None,
         max_minutes=int(contract.hours_per_week * 60),
@@ -119,30 +119,39 @@ def _operator(contract: Contract, days: Iterable[kernel.Day], absent: set[int]) 
     )
 
 
-def _requirements(
-    days: Iterable[kernel.Day], held: dict[int, set[str]]
-) -> tuple[kernel.Requirement, ...]:
-    rows = list(CoverageRequirement.objects.select_related("shift_kind", "competence", "service"))
-    found = []
-    for day in days:
-        for row in rows:
-            if row.weekday == day.weekday and row.shift_kind.code in held[day.index]:
-                found.append(
-                    kernel.Requirement(
-                        day=day.index,
-                        shift=row.shift_kind.code,
-                        minimum=row.minimum,
-                        competence=row.competence.code if row.competence else None,
-                        service=row.service.code if row.service else None,
-                    )
-                )
-    return tuple(found)
+RowWithWeekday = TypeVar("RowWithWeekday", CoverageRequirement, ShiftPreference)
+
+
+def _by_weekday(rows: Iterable[RowWithWeekday]) -> dict[int, list[RowWithWeekday]]:
+    """Rows by weekday, so a horizon of many days visits each day's rows only."""
+    found: dict[int, list[RowWithWeekday]] = defaultdict(list)
+    for row in rows:
+        found[row.weekday].append(row)
+    return found
+
+
+def _requirements(days: Iterable[kernel.Day]) -> tuple[kernel.Requirement, ...]:
+    rows = _by_weekday(
+        CoverageRequirement.objects.select_related("shift_kind", "competence", "service")
+    )
+    return tuple(
+        kernel.Requirement(
+            day=day.index,
+            shift=row.shift_kind.code,
+            minimum=row.minimum,
+            competence=row.competence.code if row.competence else None,
+            service=row.service.code if row.service else None,
+        )
+        for day in days
+        for row in rows.get(day.weekday, [])
+        if row.shift_kind.code in day.shifts
+    )
 
 
 def _preferences(
-    days: Iterable[kernel.Day], held: dict[int, set[str]], users: dict[str, User]
+    days: Iterable[kernel.Day], users: dict[str, User]
 ) -> tuple[kernel.Preference, ...]:
-    rows = list(
+    rows = _by_weekday(
         ShiftPreference.objects.filter(user__in=users.values()).select_related("shift_kind")
     )
     return tuple(
@@ -154,8 +163,8 @@ def _preferences(
             weight=row.weight,
         )
         for day in days
-        for row in rows
-        if row.weekday == day.weekday and row.shift_kind.code in held[day.index]
+        for row in rows.get(day.weekday, [])
+        if row.shift_kind.code in day.shifts
     )
 
 
@@ -205,15 +214,14 @@ def pattern_problem(
         )
         for index in range(7 * weeks)
     )
-    held = {day.index: set(day.shifts) for day in days}
     contracts = _rostered_contracts()
     users = {str(c.user_id): c.user for c in contracts}
     problem = kernel.RosterProblem(
         days=days,
         shift_types=_shift_types(kinds.values()),
         operators=tuple(_operator(c, days, set()) for c in contracts),
-        requirements=_requirements(days, held),
-        preferences=_preferences(days, held, users),
+        requirements=_requirements(days),
+        preferences=_preferences(days, users),
         current=plan_slots(current, weeks, starting=starting) if current else frozenset(),
         fixed=frozenset(fixed),
         forbidden=frozenset(forbidden),
@@ -245,7 +253,6 @@ def dated_problem(
         )
         for index, day in enumerate(roster)
     )
-    held = {day.index: set(day.shifts) for day in days}
     contracts = _rostered_contracts()
     users = {str(c.user_id): c.user for c in contracts}
     absent: dict[str, set[int]] = {}
@@ -271,7 +278,7 @@ def dated_problem(
             (operator, index, shift)
             for operator in users
             for index in frozen_days
-            for shift in held[index]
+            for shift in days[index].shifts
             if (operator, index, shift) not in fixed
         )
     problem = kernel.RosterProblem(
@@ -280,9 +287,7 @@ def dated_problem(
         operators=tuple(_operator(c, days, absent.get(str(c.user_id), set())) for c in contracts),
         # A frozen day already short is not this search's to mend, and must not make it fail.
         requirements=tuple(
-            requirement
-            for requirement in _requirements(days, held)
-            if requirement.day not in frozen_days
+            requirement for requirement in _requirements(days) if requirement.day not in frozen_days
         ),
         preferences=(),
         current=current,
@@ -431,16 +436,35 @@ def explain_violation(built: Built, violation: kernel.Violation) -> str:
     return messages[violation.rule] % {"who": who, "day": day}
 
 
-def _worse(violation: kernel.Violation, before: list[kernel.Violation]) -> bool:
-    """Whether ``violation`` is new or worse than what the roster already broke: a shift short
-    of two that gets one substitute is still short, and that edit must stay allowed."""
-    for earlier in before:
-        if violation.rule == "coverage" and earlier.rule == "coverage":
-            if earlier.requirement == violation.requirement:
-                return violation.available < earlier.available
-        elif earlier == violation:
-            return False
-    return True
+def introduced(built: Built, before: frozenset[Slot], after: frozenset[Slot]) -> list[str]:
+    """The sentences for the hard rules ``after`` breaks that ``before`` did not, or breaks by
+    more (a shift already short of one operator now short of two): a change that leaves a known
+    problem as it was, or improves it, stays allowed (a hand edit of a proposal, a swap, a
+    substitute for a shift short of two that is still short of one)."""
+
+    def key(violation: kernel.Violation) -> tuple[object, ...]:
+        return (
+            violation.rule,
+            violation.operator,
+            violation.day,
+            violation.shift,
+            violation.requirement,
+        )
+
+    def excess(violation: kernel.Violation) -> int:
+        return abs(violation.needed - violation.available)
+
+    earlier: dict[tuple[object, ...], int] = {}
+    for violation in kernel.check(built.problem, before):
+        earlier[key(violation)] = max(earlier.get(key(violation), 0), excess(violation))
+    sentences: list[str] = []
+    for violation in kernel.check(built.problem, after):
+        if key(violation) in earlier and excess(violation) <= earlier[key(violation)]:
+            continue
+        sentence = explain_violation(built, violation)
+        if sentence not in sentences:
+            sentences.append(sentence)
+    return sentences
 
 
 def dated_violations(
@@ -473,9 +497,4 @@ def dated_violations(
 
     before = built.problem.current
     after = (before - {slot(*entry) for entry in remove}) | {slot(*entry) for entry in add}
-    already = list(kernel.check(built.problem, before))
-    return [
-        explain_violation(built, violation)
-        for violation in kernel.check(built.problem, after)
-        if _worse(violation, already)
-    ]
+    return introduced(built, before, after)

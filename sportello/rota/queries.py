@@ -6,8 +6,8 @@ plus and minus the applied dated changes (substitutes, swaps, the coordinator's 
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -30,9 +30,23 @@ from sportello.services.opening_calendar import OpeningCalendar
 ONE_DAY = datetime.timedelta(days=1)
 
 
+def desk_day(at: datetime.datetime, zone: zoneinfo.ZoneInfo | None = None) -> datetime.date:
+    """The date at the desk at instant ``at``: in the small hours the server's UTC date is still
+    yesterday (``zone``: the desk's, when the caller has read it already)."""
+    return at.astimezone(zone or catalogue.desk_zone()).date()
+
+
 def desk_today() -> datetime.date:
-    """Today where the desk is: in the small hours the server's UTC date is still yesterday."""
-    return catalogue.now().astimezone(catalogue.desk_zone()).date()
+    return desk_day(catalogue.now())
+
+
+def desk_instant(
+    day: datetime.date,
+    wall: datetime.time = datetime.time.min,
+    zone: zoneinfo.ZoneInfo | None = None,
+) -> datetime.datetime:
+    """The instant the desk's clocks read ``wall`` on ``day``: midnight unless told."""
+    return datetime.datetime.combine(day, wall, tzinfo=zone or catalogue.desk_zone())
 
 
 def active_shift_kinds() -> list[ShiftKind]:
@@ -63,14 +77,9 @@ def held_on(kind: ShiftKind, day: datetime.date, calendar: OpeningCalendar) -> b
     )
 
 
-def shifts_on(
-    day: datetime.date,
-    kinds: Iterable[ShiftKind] | None = None,
-    calendar: OpeningCalendar | None = None,
-) -> list[ShiftKind]:
-    calendar = calendar or catalogue.opening_calendar()
-    kinds = active_shift_kinds() if kinds is None else kinds
-    return [kind for kind in kinds if held_on(kind, day, calendar)]
+def shifts_on(day: datetime.date) -> list[ShiftKind]:
+    calendar = catalogue.opening_calendar()
+    return [kind for kind in active_shift_kinds() if held_on(kind, day, calendar)]
 
 
 def uncovered_opening_hours() -> list[shift_templates.Gap]:
@@ -146,13 +155,15 @@ def roster_between(
     *,
     user: User | None = None,
     calendar: OpeningCalendar | None = None,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> list[DayRoster]:
     """The effective roster of each day from ``first`` to ``last``, in a fixed number of queries
-    (``calendar``: the opening calendar, when the caller has read it already)."""
+    (``calendar``, ``zone``: the opening calendar and the desk's zone, when the caller has read
+    them already)."""
     if last < first:
         raise ValueError("last day before first")
     calendar = calendar or catalogue.opening_calendar()
-    zone = catalogue.desk_zone()
+    zone = zone or catalogue.desk_zone()
     kinds = {kind.pk: kind for kind in ShiftKind.objects.all()}
     plans = published_plans()
     earliest = plan_in_force(first, plans)
@@ -186,8 +197,17 @@ def roster_between(
         changes_by_day[change.day].append(change)
     absences_list = list(absences)
 
-    def instant(day: datetime.date, wall: datetime.time) -> datetime.datetime:
-        return datetime.datetime.combine(day, wall, tzinfo=zone)
+    def rostered_shift(
+        day: datetime.date, kind: ShiftKind, operator: User, change: ShiftChange | None = None
+    ) -> RosteredShift:
+        return RosteredShift(
+            day,
+            kind,
+            operator,
+            desk_instant(day, kind.starts, zone),
+            desk_instant(day, kind.ends, zone),
+            change,
+        )
 
     days = []
     # Counting days rather than stepping past ``last``: the calendar's last day has no next.
@@ -212,9 +232,7 @@ def roster_between(
                 if assignment.user_id in absent_ids:
                     missed[key] = (assignment.user, kind)
                     continue
-                entries[key] = RosteredShift(
-                    day, kind, assignment.user, instant(day, kind.starts), instant(day, kind.ends)
-                )
+                entries[key] = rostered_shift(day, kind, assignment.user)
         for change in changes_by_day.get(day, []):
             key = (change.user_id, change.shift_kind_id)
             if not change.on_shift:
@@ -225,15 +243,7 @@ def roster_between(
             elif change.user_id in absent_ids:
                 missed[key] = (change.user, kinds[change.shift_kind_id])
             else:
-                kind = kinds[change.shift_kind_id]
-                entries[key] = RosteredShift(
-                    day,
-                    kind,
-                    change.user,
-                    instant(day, kind.starts),
-                    instant(day, kind.ends),
-                    change,
-                )
+                entries[key] = rostered_shift(day, kinds[change.shift_kind_id], change.user, change)
         roster.absent = list(missed.values())
         roster.rostered = sorted(
             entries.values(),
@@ -257,13 +267,17 @@ class OnShift:
     services: frozenset[str]
 
 
-def on_shift_at(at: datetime.datetime | None = None) -> list[OnShift]:
+def on_shift_at(
+    at: datetime.datetime | None = None, *, calendar: OpeningCalendar | None = None
+) -> list[OnShift]:
     """Who is on shift at instant ``at`` and with which competences: the switchboard console,
-    the queue's routing and the appointments all ask this one question."""
+    the queue's routing and the appointments all ask this one question (``calendar``: the
+    opening calendar, when the caller has read it already)."""
     at = at or catalogue.now()
-    local_day = at.astimezone(catalogue.desk_zone()).date()
+    zone = catalogue.desk_zone()
+    local_day = desk_day(at, zone)
     result = []
-    for entry in roster_between(local_day, local_day)[0].rostered:
+    for entry in roster_between(local_day, local_day, calendar=calendar, zone=zone)[0].rostered:
         if entry.starts_at <= at < entry.ends_at and entry.user.is_active:
             competences, services = profile_codes(entry.user)
             result.append(
@@ -358,9 +372,12 @@ def can_serve(entry: OnShift, service: Service) -> bool:
     return serves(entry.competences, entry.services, service)
 
 
-def cover_by_service(at: datetime.datetime | None = None) -> dict[int, list[OnShift]]:
-    """For each active service, who on shift at ``at`` can take its contacts."""
-    on_shift = on_shift_at(at)
+def cover_by_service(
+    at: datetime.datetime | None = None, *, calendar: OpeningCalendar | None = None
+) -> dict[int, list[OnShift]]:
+    """For each active service, who on shift at ``at`` can take its contacts: the live queue
+    asks on every refresh, so it costs a fixed number of queries whatever the team."""
+    on_shift = on_shift_at(at, calendar=calendar)
     services = Service.objects.filter(is_active=True).prefetch_related("required_competences")
     return {
         service.pk: [entry for entry in on_shift if can_serve(entry, service)]

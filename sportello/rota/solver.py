@@ -225,11 +225,17 @@ class Solution:
 
     @property
     def gap(self) -> float | None:
-        if self.objective is None or self.best_bound is None:
-            return None
-        if self.objective == 0:
-            return 0.0
-        return abs(self.objective - self.best_bound) / abs(self.objective)
+        return relative_gap(self.objective, self.best_bound)
+
+
+def relative_gap(objective: float | None, best_bound: float | None) -> float | None:
+    """How far the best roster found may still be from the best possible one, as a fraction of
+    its cost (0: proven optimal); None until the search has both figures."""
+    if objective is None or best_bound is None:
+        return None
+    if objective == 0:
+        return 0.0
+    return abs(objective - best_bound) / abs(objective)
 
 
 def solve(

@@ -39,12 +39,8 @@ def _is_rostered(user: User) -> bool:
     return queries.rostered_operators().filter(pk=user.pk).exists()
 
 
-def _starts_at(day: datetime.date, kind: ShiftKind) -> datetime.datetime:
-    return datetime.datetime.combine(day, kind.starts, tzinfo=catalogue.desk_zone())
-
-
 def _started(day: datetime.date, kind: ShiftKind) -> bool:
-    return _starts_at(day, kind) <= catalogue.now()
+    return queries.desk_instant(day, kind.starts) <= catalogue.now()
 
 
 def _day_roster(day: datetime.date) -> queries.DayRoster:
@@ -112,56 +108,56 @@ class _Swap:
 
 
 def _roster_problems(swap: _Swap) -> list[str]:
-    """Why the effective roster no longer (or does not yet) allow this swap; empty: it does."""
-    found: list[str] = []
-    requester, colleague = person_name(swap.requester), person_name(swap.colleague)
-    shift = shift_label(swap.day, swap.kind)
-    if _started(swap.day, swap.kind):
-        found.append(_("Il turno di %(shift)s è già cominciato o passato.") % {"shift": shift})
-        return found
-    roster = _day_roster(swap.day)
-    if not _holds(roster, swap.requester, swap.kind):
-        found.append(
-            _("Secondo il piano in vigore, %(who)s non è nel turno di %(shift)s.")
-            % {"who": requester, "shift": shift}
-        )
+    """Why the effective roster no longer (or does not yet) allow this swap; empty: it does.
+
+    A swap hands the offered shift from the requester to the colleague and, with a return,
+    the colleague's shift back: each hand-over is checked alike, on the roster of its day."""
     same_day = swap.has_return and swap.return_day == swap.day
-    if _other_shifts(roster, swap.colleague, besides=swap.return_kind if same_day else None):
-        found.append(
-            _("%(who)s ha già un turno %(day)s.") % {"who": colleague, "day": day_label(swap.day)}
+    handovers = [
+        (
+            swap.day,
+            swap.kind,
+            swap.requester,
+            swap.colleague,
+            swap.return_kind if same_day else None,
         )
-    elif _absent(roster, swap.colleague):
-        found.append(
-            _("%(who)s non è disponibile %(day)s.") % {"who": colleague, "day": day_label(swap.day)}
+    ]
+    if swap.return_day is not None and swap.return_kind is not None:
+        handovers.append(
+            (
+                swap.return_day,
+                swap.return_kind,
+                swap.colleague,
+                swap.requester,
+                swap.kind if same_day else None,
+            )
         )
-    if swap.return_day is None or swap.return_kind is None:
-        return found
-    back = shift_label(swap.return_day, swap.return_kind)
-    if _started(swap.return_day, swap.return_kind):
-        found.append(_("Il turno di %(shift)s è già cominciato o passato.") % {"shift": back})
-        return found
-    back_roster = roster if same_day else _day_roster(swap.return_day)
-    if not _holds(back_roster, swap.colleague, swap.return_kind):
-        found.append(
-            _("Secondo il piano in vigore, %(who)s non è nel turno di %(shift)s.")
-            % {"who": colleague, "shift": back}
-        )
-    if _other_shifts(back_roster, swap.requester, besides=swap.kind if same_day else None):
-        found.append(
-            _("%(who)s ha già un turno %(day)s.")
-            % {
-                "who": requester,
-                "day": day_label(swap.return_day),
-            }
-        )
-    elif _absent(back_roster, swap.requester):
-        found.append(
-            _("%(who)s non è disponibile %(day)s.")
-            % {
-                "who": requester,
-                "day": day_label(swap.return_day),
-            }
-        )
+    found: list[str] = []
+    rosters: dict[datetime.date, queries.DayRoster] = {}
+    for day, kind, giver, taker, given_back in handovers:
+        shift = shift_label(day, kind)
+        if _started(day, kind):
+            found.append(_("Il turno di %(shift)s è già cominciato o passato.") % {"shift": shift})
+            return found
+        if day not in rosters:
+            rosters[day] = _day_roster(day)
+        roster = rosters[day]
+        if not _holds(roster, giver, kind):
+            found.append(
+                _("Secondo il piano in vigore, %(who)s non è nel turno di %(shift)s.")
+                % {"who": person_name(giver), "shift": shift}
+            )
+        # On a same-day exchange the taker's other shift is the one they give back.
+        if _other_shifts(roster, taker, besides=given_back):
+            found.append(
+                _("%(who)s ha già un turno %(day)s.")
+                % {"who": person_name(taker), "day": day_label(day)}
+            )
+        elif _absent(roster, taker):
+            found.append(
+                _("%(who)s non è disponibile %(day)s.")
+                % {"who": person_name(taker), "day": day_label(day)}
+            )
     return found
 
 

@@ -110,3 +110,64 @@ def test_a_cancelled_appointment_frees_its_slot(desk):
         channel="phone",
     )  # fmt: skip
     assert again.pk != appointment.pk
+
+
+def book_for(desk, **changes):
+    request = {
+        "case": desk["case"],
+        "professional": desk["paola"],
+        "starts_at": TUESDAY_1030,
+        "channel": "phone",
+        **changes,
+    }
+    return lambda: operations.book(desk["paola"], **request)
+
+
+def test_a_channel_that_is_neither_phone_nor_video_is_refused(desk):
+    refused(book_for(desk, channel="in_person"), "al telefono o in videochiamata")
+    refused(book_for(desk, channel=""), "al telefono o in videochiamata")
+
+
+def test_a_time_without_its_zone_is_refused(desk):
+    naive = datetime.datetime(2026, 12, 1, 10, 30)
+    refused(book_for(desk, starts_at=naive), "deve indicare il fuso orario")
+
+
+def test_only_an_open_case_gets_appointments(desk):
+    from sportello.cases import operations as cases
+
+    cases.suspend(desk["paola"], desk["case"].pk)
+    desk["case"].refresh_from_db()
+    refused(book_for(desk), "solo per una presa in carico aperta")
+
+
+def test_a_colleague_who_holds_no_sessions_cannot_be_booked(desk):
+    refused(
+        book_for(desk, professional=desk["coordinator"]),
+        f"{desk['coordinator'].get_full_name()} non tiene colloqui",
+    )
+
+
+def test_the_services_coordinator_books_for_the_professional_on_the_phone(desk):
+    appointment = operations.book(
+        desk["coordinator"], case=desk["case"], professional=desk["paola"],
+        starts_at=TUESDAY_1030, channel="phone",
+    )  # fmt: skip
+    # A phone session needs no video room; the booking says who made it.
+    assert appointment.room == "" and appointment.booked_by == desk["coordinator"]
+    assert appointment.booked_at == rome(2026, 12, 1, 8, 0)
+
+
+def test_cancelling_is_for_who_may_book_and_only_once(desk, make_professional):
+    appointment = book_for(desk)()
+    with pytest.raises(PermissionDenied):
+        operations.cancel(make_professional("mario"), appointment, reason="Non so")
+    assert Appointment.objects.get().status == AppointmentStatus.BOOKED
+    operations.cancel(desk["paola"], appointment, reason="La persona ha chiesto di spostarlo")
+    refused(
+        lambda: operations.cancel(desk["paola"], appointment, reason="Di nuovo"),
+        "Si annullano solo gli appuntamenti prenotati",
+    )
+    cancelled = Appointment.objects.get()
+    assert cancelled.cancel_reason == "La persona ha chiesto di spostarlo"
+    assert cancelled.cancelled_by == desk["paola"]

@@ -117,6 +117,16 @@ def test_derive_shifts_refuses_a_bad_time_and_writes_nothing(milan):
     assert list(ShiftKind.objects.values_list("code", "starts", "ends")) == before
 
 
+def test_derive_shifts_refuses_a_desk_without_opening_hours_and_writes_nothing(milan):
+    from sportello.services.models import WeeklyHours
+
+    WeeklyHours.objects.all().delete()
+    before = list(ShiftKind.objects.values_list("code", "starts", "ends", "is_active"))
+    with pytest.raises(CommandError, match="L'orario settimanale è vuoto"):
+        call_command("derive_shifts", "--taglio", "12:00")
+    assert list(ShiftKind.objects.values_list("code", "starts", "ends", "is_active")) == before
+
+
 def test_milan_starts_with_a_morning_and_an_afternoon(milan):
     morning, afternoon = ShiftKind.objects.order_by("starts")
     assert (morning.starts, morning.ends, morning.weekdays) == (

@@ -1,5 +1,6 @@
 """The roster's busiest reads stay within a fixed number of queries however large the team: the
-week, the plan, the staffing page and who is on shift now (the switchboard asks it all day).
+week, the plan, the staffing page, who is on shift now (the switchboard asks it all day), and the
+live queue and the switchboard's summary, which ask who on shift covers each service.
 
 Each page is read for a team of three operators with profiles, contracts, a published plan, an
 absence and dated changes, then for a team of twelve: the larger team may cost no more queries
@@ -47,6 +48,8 @@ WEEK_PAGE_QUERIES = 40
 PLAN_PAGE_QUERIES = 41
 STAFFING_PAGES_QUERIES = 86  # the whole desk's and one service's
 ON_SHIFT_QUERIES = 14
+QUEUE_REFRESH_QUERIES = 45  # every professional's queue, every few seconds
+SWITCHBOARD_QUERIES = 76  # the switchboard's console and GET /api/v1/queue/
 
 
 class Team:
@@ -229,3 +232,53 @@ def test_explaining_many_shortfalls_reads_the_names_once(team, django_assert_max
     with django_assert_max_num_queries(2):
         sentences = [problems.explain_shortfall(built, shortfall) for shortfall in shortfalls]
     assert "«Criminologia»" in sentences[0] and "vittime di reato" in sentences[-1]
+
+
+@pytest.fixture
+def waiting(team, make_contact):
+    """Contacts of every active service waiting since the morning: the queue's cover warning
+    and the switchboard's "able on shift" column then read the roster for each service."""
+    for minute, service in enumerate(Service.objects.filter(is_active=True)):
+        make_contact(TUESDAY_10 - datetime.timedelta(minutes=30 - minute), service=service.code)
+
+
+def test_the_queue_refresh_costs_the_same_for_any_team(
+    team, waiting, client, django_assert_max_num_queries
+):
+    """Every professional's queue refreshes itself every few seconds (htmx): reading who on
+    shift covers each waiting service must not cost a query per operator."""
+
+    def read():
+        client.force_login(team.operators[1])
+        response = client.get("/personale/coda/", headers={"HX-Request": "true"})
+        assert response.status_code == 200 and "data-reference=" in response.content.decode()
+
+    team.grow(3)
+    read()
+    small = queries_of(read)
+    team.grow(12)
+    with django_assert_max_num_queries(min(small, QUEUE_REFRESH_QUERIES)):
+        read()
+
+
+def test_the_switchboard_and_the_queue_api_cost_the_same_for_any_team(
+    team, waiting, client, make_staff, django_assert_max_num_queries
+):
+    from sportello.api import operations as api_operations
+
+    switchboard = make_staff("switchboard")
+    credentials = api_operations.create_client("queue-reader")
+
+    def read():
+        client.force_login(switchboard)
+        page = client.get("/personale/centralino/")
+        assert page.status_code == 200 and "in turno" in page.content.decode()
+        api = client.get("/api/v1/queue/", headers={"Authorization": f"Token {credentials.token}"})
+        assert api.status_code == 200 and api.json()["waiting"] > 0
+
+    team.grow(3)
+    read()
+    small = queries_of(read)
+    team.grow(12)
+    with django_assert_max_num_queries(min(small, SWITCHBOARD_QUERIES)):
+        read()
