@@ -29,12 +29,14 @@ def install_shift_kinds(
     shift_kind_model: Any, weekly_hours: Any, split_at: tuple[datetime.time, ...] = DEFAULT_SPLIT
 ) -> int:
     """Create the shift kinds that cover ``weekly_hours`` (rows with weekday/opens/closes) cut at
-    ``split_at``; existing kinds with the same code are updated. Returns how many were written."""
+    ``split_at``; existing kinds with the same code are updated, other kinds retired. Returns how
+    many were written."""
     weekly: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
     for row in weekly_hours:
         weekly[row.weekday].append((row.opens, row.closes))
     templates = derive_templates(weekly, split_at)
     used: dict[str, int] = defaultdict(int)
+    written = []
     for position, template in enumerate(templates):
         code, name_it, name_en = _name(template.starts)
         used[code] += 1
@@ -56,4 +58,8 @@ def install_shift_kinds(
                 "is_active": True,
             },
         )
+        written.append(code)
+    # Kinds an earlier derivation made and this one did not would overlap the new ones: retired,
+    # not deleted, since published plans still name them.
+    shift_kind_model.objects.exclude(code__in=written).update(is_active=False)
     return len(templates)

@@ -153,3 +153,12 @@ def test_the_queue_warns_when_nobody_on_shift_can_take_a_services_contacts(
     warning = page.split("In attesa senza nessuno in turno con le competenze richieste:")[1]
     warning = warning.split("</p>")[0]
     assert "emergenze" in warning and "Servizio psicotraumatologico" not in warning
+
+
+def test_deriving_again_with_fewer_cuts_retires_the_shifts_it_no_longer_makes(milan):
+    call_command("derive_shifts", "--taglio", "12:00", "--taglio", "15:00")
+    call_command("derive_shifts", "--taglio", "13:45")
+    active = set(ShiftKind.objects.filter(is_active=True).values_list("code", flat=True))
+    assert active == {"morning", "afternoon"}
+    assert not ShiftKind.objects.get(code="afternoon_2").is_active
+    assert queries.uncovered_opening_hours() == []
