@@ -16,6 +16,8 @@ class Kind(StrEnum):
     Triage's escalations raise their own kind (triage.models.EscalationKind)."""
 
     BREAK_GLASS = "break_glass"
+    # A citizen chose, moved or cancelled an appointment through their link.
+    APPOINTMENT = "appointment"
 
 
 class Alert(models.Model):

@@ -10,6 +10,8 @@ from django.conf import settings
 from sportello.accounts.models import User
 from sportello.appointments import slots
 from sportello.appointments.models import OCCUPYING, Appointment
+from sportello.appointments.video import JoinLink, Participant
+from sportello.appointments.video_settings import provider_from_settings
 from sportello.rota import queries as rota
 from sportello.services import queries as catalogue
 
@@ -66,3 +68,15 @@ def free_slots(professional: User, first: datetime.date, last: datetime.date) ->
     opening hours, clear of their appointments and of the gap each needs."""
     found = availability(professional, first, last)
     return slots.free_slots(found.shifts, found.open_intervals, found.busy, slot_rule())
+
+
+def join_link(appointment: Appointment, *, participant_name: str, moderator: bool) -> JoinLink:
+    """The video link for one participant (the professional moderates), valid only around the
+    appointment's time; the window says when it opens and closes."""
+    return provider_from_settings().join_url(
+        appointment.room,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        participant=Participant(name=participant_name, moderator=moderator),
+        now=catalogue.now(),
+    )

@@ -82,6 +82,12 @@ class Person(models.Model):
     )
     phone = EncryptedTextField(_("telefono"), blank=True)
     email = EncryptedTextField(_("email"), blank=True)
+    # Messages (reminders, confirmations) go only to a person who is safe to receive them and
+    # has not asked to be left alone: otherwise the professional calls.
+    safe_to_message = models.BooleanField(
+        _("si possono inviare messaggi in sicurezza"), default=False
+    )
+    no_messages = models.BooleanField(_("non vuole ricevere messaggi"), default=False)
     created_at = models.DateTimeField(_("creata il"))
 
     class Meta:

@@ -166,7 +166,7 @@ def test_cancelling_is_for_who_may_book_and_only_once(desk, make_professional):
     operations.cancel(desk["paola"], appointment, reason="La persona ha chiesto di spostarlo")
     refused(
         lambda: operations.cancel(desk["paola"], appointment, reason="Di nuovo"),
-        "Si annullano solo gli appuntamenti prenotati",
+        "Questo appuntamento non è più prenotato",
     )
     cancelled = Appointment.objects.get()
     assert cancelled.cancel_reason == "La persona ha chiesto di spostarlo"
