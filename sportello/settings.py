@@ -306,6 +306,35 @@ SPORTELLO_JITSI_APP_ID = env.str("SPORTELLO_JITSI_APP_ID", default="sportello")
 SPORTELLO_JITSI_SECRET = env.str("SPORTELLO_JITSI_SECRET", default="")
 SPORTELLO_VIDEO_OPENS_MINUTES_BEFORE = env.int("SPORTELLO_VIDEO_OPENS_MINUTES_BEFORE", default=10)
 SPORTELLO_VIDEO_CLOSES_MINUTES_AFTER = env.int("SPORTELLO_VIDEO_CLOSES_MINUTES_AFTER", default=30)
+# The citizen's appointment links (django-ratelimit rates per network address): every lookup
+# of a link (the video waiting page polls every 30 seconds), and every change made through one.
+SPORTELLO_CITIZEN_LINK_RATE = env.str("SPORTELLO_CITIZEN_LINK_RATE", default="300/h")
+SPORTELLO_CITIZEN_ACTION_RATE = env.str("SPORTELLO_CITIZEN_ACTION_RATE", default="20/h")
+
+# Messages to the person about appointments (sportello.appointments.delivery): reminders this
+# many minutes before the start (comma list), the sender of the e-mails, the SMS gateway
+# ("console" prints them, for the demo; "file" writes one file each into SPORTELLO_SMS_FILE_DIR;
+# "twilio" sends them through Twilio's REST API), how many times one message is tried, and the
+# back-off between tries (doubling from the first, capped).
+SPORTELLO_REMINDER_LEADS_MINUTES = env.list(
+    "SPORTELLO_REMINDER_LEADS_MINUTES", cast=int, default=[1440, 60]
+)
+SPORTELLO_MESSAGE_EMAIL_FROM = env.str(
+    "SPORTELLO_MESSAGE_EMAIL_FROM", default="sportello@localhost"
+)
+SPORTELLO_SMS_BACKEND = env.str("SPORTELLO_SMS_BACKEND", default="console")
+SPORTELLO_SMS_FILE_DIR = env.str("SPORTELLO_SMS_FILE_DIR", default=str(BASE_DIR / "var" / "sms"))
+SPORTELLO_TWILIO_ACCOUNT_SID = env.str("SPORTELLO_TWILIO_ACCOUNT_SID", default="")
+SPORTELLO_TWILIO_AUTH_TOKEN = env.str("SPORTELLO_TWILIO_AUTH_TOKEN", default="")
+SPORTELLO_TWILIO_FROM = env.str("SPORTELLO_TWILIO_FROM", default="")
+SPORTELLO_TWILIO_URL = env.str("SPORTELLO_TWILIO_URL", default="https://api.twilio.com")
+SPORTELLO_MESSAGE_MAX_ATTEMPTS = env.int("SPORTELLO_MESSAGE_MAX_ATTEMPTS", default=6)
+SPORTELLO_MESSAGE_RETRY_SECONDS = env.int("SPORTELLO_MESSAGE_RETRY_SECONDS", default=60)
+SPORTELLO_MESSAGE_RETRY_MAX_SECONDS = env.int("SPORTELLO_MESSAGE_RETRY_MAX_SECONDS", default=3600)
+CELERY_BEAT_SCHEDULE["appointment-reminders"] = {
+    "task": "sportello.appointments.tasks.send_reminders",
+    "schedule": 60.0,
+}
 
 # Staff alerts (escalations, break-glass): shown in the staff header and sent by e-mail.
 # Minutes after which an alert nobody has acknowledged is sent again.

@@ -47,6 +47,17 @@ if os.environ.get("SPORTELLO_TEST_EMAIL_DIR"):
     EMAIL_FILE_PATH = os.environ["SPORTELLO_TEST_EMAIL_DIR"]
 else:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# SMS to the person likewise go to files (one per SMS) where the worker tests read them; and
+# the back-off between tries is short, so that a retried message arrives within a test.
+if os.environ.get("SPORTELLO_TEST_SMS_DIR"):
+    SPORTELLO_SMS_BACKEND = "file"
+    SPORTELLO_SMS_FILE_DIR = os.environ["SPORTELLO_TEST_SMS_DIR"]
+SPORTELLO_MESSAGE_RETRY_SECONDS = 1
+SPORTELLO_MESSAGE_RETRY_MAX_SECONDS = 4
+# The worker the worker tests start sends what its own tasks enqueue (a retry with its back-off)
+# through the broker too, not eagerly inside the running task.
+if os.environ.get("SPORTELLO_TEST_WORKER") == "1":
+    CELERY_TASK_ALWAYS_EAGER = False
 
 # The second factor is off like in the demo; its tests turn it on.
 SPORTELLO_REQUIRE_MFA = False

@@ -173,6 +173,8 @@ class CeleryWorker:
         self.hostname = hostname
         self.email_dir = email_dir
         self.log_path = log_path
+        # The SMS to the person (sportello.appointments.sms.FileGateway), one file each.
+        self.sms_dir = email_dir.parent / "sms"
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -222,12 +224,15 @@ def celery_worker_process(
     hostname = f"{queue}@localhost"
     folder = tmp_path_factory.mktemp("celery-worker")
     worker = CeleryWorker(hostname, folder / "mail", folder / "worker.log")
+    worker.sms_dir.mkdir()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "sportello.test_settings",
         "CELERY_BROKER_URL": broker,
         "SPORTELLO_TEST_QUEUE": queue,
         "SPORTELLO_TEST_EMAIL_DIR": str(worker.email_dir),
+        "SPORTELLO_TEST_SMS_DIR": str(worker.sms_dir),
+        "SPORTELLO_TEST_WORKER": "1",
         "DATABASE_URL": (
             f"postgres://{quote(database['USER'], safe='')}:"
             f"{quote(str(database['PASSWORD']), safe='')}@{database['HOST'] or 'localhost'}:"

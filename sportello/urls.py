@@ -15,6 +15,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("sportello.public.urls")),
     path("", include("sportello.intake.citizen_urls")),
+    path("", include("sportello.appointments.citizen_urls")),
     path("", include("sportello.accounts.urls")),
     path("personale/", include("sportello.intake.urls")),
     path("personale/privacy/", include("sportello.privacy.urls")),
@@ -22,5 +23,6 @@ urlpatterns += i18n_patterns(
     path("personale/avvisi/", include("sportello.alerts.urls")),
     path("personale/", include("sportello.triage.urls")),
     path("personale/turni/", include("sportello.rota.urls")),
+    path("personale/appuntamenti/", include("sportello.appointments.urls")),
     prefix_default_language=False,
 )

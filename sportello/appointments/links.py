@@ -68,12 +68,25 @@ def appointment_from_token(token: str, *, now: datetime.datetime) -> Appointment
     return appointment
 
 
+OFFER_LINK_MAX_AGE = datetime.timedelta(days=60)
+
+
 def offer_from_token(token: str, *, now: datetime.datetime) -> SlotOffer:
-    pk, key = _unsign(token, OFFER_SALT, datetime.timedelta(days=60))
+    pk, key = _unsign(token, OFFER_SALT, OFFER_LINK_MAX_AGE)
     offer = SlotOffer.objects.select_related("case__person").filter(pk=pk).first()
     if offer is None or not secrets.compare_digest(offer.key, key):
         raise LinkError("replaced")
     return offer
+
+
+def offer_named_by(token: str) -> SlotOffer | None:
+    """The offer a genuine link names even after its key changed, so that the page can say the
+    offer was answered or withdrawn; None for a forged or too old link."""
+    try:
+        pk, _key = _unsign(token, OFFER_SALT, OFFER_LINK_MAX_AGE)
+    except LinkError:
+        return None
+    return SlotOffer.objects.select_related("case").filter(pk=pk).first()
 
 
 def _absolute(name: str, token: str, language: str) -> str:

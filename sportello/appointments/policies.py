@@ -8,6 +8,7 @@ from sportello.appointments.models import Appointment
 from sportello.cases import policies as cases
 from sportello.cases.models import Case
 from sportello.rota import queries as rota
+from sportello.services import queries as catalogue
 
 
 def can_book(user: User, case: Case) -> bool:
@@ -25,11 +26,11 @@ def suits_case(professional: User, case: Case) -> bool:
 
 
 def can_see(user: User, appointment: Appointment) -> bool:
-    return (
-        appointment.professional_id == user.pk
-        or cases.follows(user, appointment.case)
-        or cases.coordinates(user, appointment.case.service_id)
-    )
+    """The session's professional, and whoever may read its case (a break-glass grant too)."""
+    if appointment.professional_id == user.pk:
+        return True
+    readable = cases.visible(user, catalogue.now())
+    return readable is not None and Case.objects.filter(readable, pk=appointment.case_id).exists()
 
 
 def can_record_outcome(user: User, appointment: Appointment) -> bool:

@@ -96,6 +96,18 @@ class PersonForm(BootstrapItaliaForm):
         required=False,
         error_messages={"invalid": _("Scrivi un indirizzo email valido.")},
     )
+    safe_to_message = forms.BooleanField(
+        label=_("Si possono inviare messaggi in sicurezza"),
+        required=False,
+        help_text=_(
+            "Conferme e promemoria degli appuntamenti per SMS o email: solo se nessun altro "
+            "legge i messaggi della persona e lei è d'accordo. Altrimenti la chiami tu."
+        ),
+    )
+    no_messages = forms.BooleanField(
+        label=_("La persona ha chiesto di non ricevere messaggi"),
+        required=False,
+    )
 
     def clean_phone(self) -> str:
         raw = self.cleaned_data["phone"].strip()
@@ -125,6 +137,8 @@ class PersonForm(BootstrapItaliaForm):
             preferred_language_id=language.pk if language else None,
             phone=data.get("phone", ""),
             email=data.get("email", ""),
+            safe_to_message=bool(data.get("safe_to_message")),
+            no_messages=bool(data.get("no_messages")),
         )
 
     @classmethod
@@ -138,6 +152,8 @@ class PersonForm(BootstrapItaliaForm):
             "preferred_language": person.preferred_language_id,
             "phone": person.phone,
             "email": person.email,
+            "safe_to_message": person.safe_to_message,
+            "no_messages": person.no_messages,
         }
 
 

@@ -69,6 +69,8 @@ class PersonData:
     preferred_language_id: int | None = None
     phone: str = ""
     email: str = ""
+    safe_to_message: bool = False
+    no_messages: bool = False
 
 
 def _audit(actor: User, case: Case, action: str, **detail: object) -> None:
@@ -137,6 +139,14 @@ def _clean_person(data: PersonData, *, anonymous: bool) -> dict[str, Any]:
             validate_email(email)
         except ValidationError:
             errors["email"] = [_("Scrivi un indirizzo email valido.")]
+    if data.safe_to_message and data.no_messages:
+        errors["safe_to_message"] = [
+            _("La persona non vuole ricevere messaggi: non possono essere anche sicuri.")
+        ]
+    elif data.safe_to_message and not (phone or email) and "phone" not in errors:
+        errors["safe_to_message"] = [
+            _("Per inviare messaggi serve un telefono o un'email della persona.")
+        ]
     if errors:
         raise ValidationError(errors)
     return {
@@ -148,6 +158,8 @@ def _clean_person(data: PersonData, *, anonymous: bool) -> dict[str, Any]:
         "preferred_language": language,
         "phone": phone,
         "email": email,
+        "safe_to_message": data.safe_to_message,
+        "no_messages": data.no_messages,
     }
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sportello.accounts.models import User
+from sportello.appointments import queries as appointment_queries
 from sportello.cases import operations, policies, queries, section_forms
 from sportello.cases.forms import (
     AssignForm,
@@ -197,6 +198,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
                 if page.can_assign
                 else None,
                 "link_form": LinkContactForm() if page.can_write else None,
+                "appointments": appointment_queries.case_appointments(user, page.case),
             },
         )
 

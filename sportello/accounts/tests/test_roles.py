@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 
 from sportello.accounts.models import ProfessionalProfile, User
 from sportello.accounts.roles import ADMIN_ROLES, Role
+from sportello.testing import rome
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +61,10 @@ def test_demo_staff_needs_the_demo_flag(settings):
     assert not User.objects.exists()
 
 
-def test_demo_staff_one_per_role_and_a_second_run_keeps_them(settings, milan, capsys):
+def test_demo_staff_one_per_role_and_a_second_run_keeps_them(settings, milan, capsys, frozen_now):
     settings.SPORTELLO_DEMO = True
+    # Seeded while the desk is open: out of hours the sample without a number would be closed.
+    frozen_now(rome(2026, 12, 1, 10, 0))
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "psicologa" in out and "demo-psicologa-2026" in out
@@ -95,7 +98,16 @@ def test_demo_staff_one_per_role_and_a_second_run_keeps_them(settings, milan, ca
     assert Contact.objects.filter(screenings__level=3, status="in_conversation").count() == 1
     assert Contact.objects.count() == 8
     assert "psicologa" in [entry.user.username for entry in on_duty()]
+    from sportello.appointments.models import Appointment
+
+    # The psychologist's two open cases get a session each: video for the named person, who
+    # gets messages, phone for the anonymous one, who does not.
+    appointments = {a.channel: a for a in Appointment.objects.select_related("case__person")}
+    assert set(appointments) == {"video", "phone"}
+    assert appointments["video"].messages_allowed and not appointments["phone"].messages_allowed
+    assert "Appuntamento di esempio" in out and "/appuntamento/" in out
     call_command("seed_demo")
+    assert Appointment.objects.count() == 2
     assert User.objects.count() == 15
     assert RosterPlan.objects.count() == 1  # the roster is solved once
     assert Contact.objects.count() == 8  # the samples are added once

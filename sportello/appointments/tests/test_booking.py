@@ -9,24 +9,11 @@ from django.db import IntegrityError, transaction
 from sportello.appointments import operations, queries
 from sportello.appointments.models import Appointment, AppointmentStatus
 from sportello.privacy.models import AuditEvent
-from sportello.rota.tests.conftest import publish
 from sportello.testing import rome
 
 pytestmark = pytest.mark.django_db
 MONDAY = datetime.date(2026, 11, 30)
 TUESDAY_1030 = rome(2026, 12, 1, 10, 30)
-
-
-@pytest.fixture
-def desk(milan, make_professional, make_coordinator, make_case, frozen_now):
-    """Paola works Tuesday mornings (9:30–13:45) by the published roster; her case is open."""
-    frozen_now(rome(2026, 12, 1, 10, 0))  # the case is opened from Tuesday's contact
-    paola = make_professional("paola")
-    coordinator = make_coordinator("carla")
-    publish(coordinator, MONDAY, [(paola, 1, "morning")])
-    case = make_case(paola)
-    frozen_now(rome(2026, 12, 1, 8, 0))  # booking early that morning: every slot is ahead
-    return {"paola": paola, "coordinator": coordinator, "case": case}
 
 
 def refused(call, message):

@@ -58,3 +58,53 @@ def test_eight_people_booking_the_same_slot_at_once_exactly_one_wins(
     for error in lost:
         text = " ".join(error.messages)
         assert "da qualcun altro" in text or "non è libero" in text
+
+
+def test_citizens_choosing_and_staff_booking_the_same_slot_at_once_exactly_one_wins(
+    milan, make_professional, make_coordinator, make_case, frozen_now
+):
+    """Four people pick the same proposed slot through their links while four colleagues book
+    it from the case pages: the slot goes to exactly one."""
+    frozen_now(rome(2026, 12, 1, 10, 0))
+    paola = make_professional("paola")
+    coordinator = make_coordinator("carla")
+    publish(coordinator, datetime.date(2026, 11, 30), [(paola, 1, "morning")])
+    cases = [make_case(paola) for _ in range(8)]
+    frozen_now(rome(2026, 12, 1, 8, 0))
+    slot_at = rome(2026, 12, 1, 10, 30)
+    offers = []
+    for case in cases[:4]:
+        case.person.email = "persona@example.org"
+        case.person.safe_to_message = True
+        case.person.save()
+        offers.append(
+            operations.offer_slots(paola, case=case, channel="video", choices=[(paola, slot_at)])
+        )
+    barrier = threading.Barrier(8)
+    outcomes: list[object] = [None] * 8
+
+    def act(index: int) -> None:
+        try:
+            barrier.wait()
+            if index < 4:
+                offer = offers[index]
+                outcomes[index] = operations.choose_offered_slot(offer, offer.slots.get().pk)
+            else:
+                outcomes[index] = operations.book(
+                    coordinator, case=cases[index], professional=paola, starts_at=slot_at,
+                    channel="phone",
+                )  # fmt: skip
+        except ValidationError as error:
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    won = [o for o in outcomes if isinstance(o, Appointment)]
+    assert len(won) == 1, outcomes
+    assert sum(isinstance(o, ValidationError) for o in outcomes) == 7
+    assert Appointment.objects.count() == 1

@@ -95,6 +95,13 @@ def test_an_identified_person_is_found_by_the_hash_of_the_normalised_name(primar
         ({"phone": "12"}, True, "phone", "non è un numero di telefono"),
         ({"email": "non-una-email"}, True, "email", "email valido"),
         ({"preferred_language_id": 99999}, True, "preferred_language", "Lingua sconosciuta"),
+        ({"safe_to_message": True}, True, "safe_to_message", "serve un telefono o un'email"),
+        (
+            {"safe_to_message": True, "no_messages": True, "email": "a@example.org"},
+            True,
+            "safe_to_message",
+            "non vuole ricevere messaggi",
+        ),
     ],
 )
 def test_bad_person_data_is_refused_per_field_and_nothing_is_written(
@@ -152,6 +159,25 @@ def test_update_person_and_goals_write_audit_rows_without_the_text(primary, make
     events = list(AuditEvent.objects.filter(case_id=case.pk).values_list("action", "detail"))
     assert [action for action, _detail in events] == ["opened", "person_updated", "goals_set"]
     assert "Anna" not in str(events) and "dormire" not in str(events)
+
+
+def test_the_person_may_receive_messages_only_when_safe_and_not_opted_out(primary, make_case):
+    case = make_case(primary)
+    assert not case.person.safe_to_message  # nobody is messaged until someone says it is safe
+    operations.update_person(
+        primary,
+        case.pk,
+        operations.PersonData(phone="+39 333 1234567", safe_to_message=True),
+        anonymous=True,
+    )
+    case.person.refresh_from_db()
+    assert case.person.safe_to_message and not case.person.no_messages
+    operations.update_person(
+        primary, case.pk, operations.PersonData(phone="+393331234567", no_messages=True),
+        anonymous=True,
+    )  # fmt: skip
+    case.person.refresh_from_db()
+    assert case.person.no_messages and not case.person.safe_to_message
 
 
 def _session(user, case, **changes):

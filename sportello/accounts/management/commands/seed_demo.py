@@ -2,9 +2,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sportello.accounts.operations import ensure_demo_staff
+from sportello.appointments import links
+from sportello.appointments.demo_appointments import ensure_demo_appointments
 from sportello.cases.demo_cases import ensure_demo_cases
 from sportello.intake.demo_contacts import ensure_demo_contacts
 from sportello.rota.demo_rota import ensure_demo_roster
@@ -35,6 +38,15 @@ class Command(BaseCommand):
             self.stdout.write(_("Prese in carico di esempio: %(n)d.") % {"n": opened})
         if ensure_demo_roster():
             self.stdout.write(_("Piano turni di esempio calcolato e pubblicato da oggi."))
+        for appointment in ensure_demo_appointments():
+            self.stdout.write(
+                _("Appuntamento di esempio: %(when)s, %(channel)s; link per la persona: %(url)s")
+                % {
+                    "when": timezone.localtime(appointment.starts_at).strftime("%d/%m/%Y %H:%M"),
+                    "channel": appointment.get_channel_display(),
+                    "url": links.appointment_url(appointment, "it"),
+                }
+            )
         self.stdout.write(
             _("Sito: http://127.0.0.1:8000/   Amministrazione: http://127.0.0.1:8000/admin/")
         )
