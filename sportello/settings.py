@@ -224,7 +224,11 @@ SPORTELLO_DEMO = env.bool("SPORTELLO_DEMO", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Links that are credentials (a citizen's appointment, a calendar feed) never reach a log.
+    "filters": {"redact_tokens": {"()": "sportello.log_redaction.RedactTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
@@ -322,7 +326,11 @@ SPORTELLO_REMINDER_LEADS_MINUTES = env.list(
 SPORTELLO_MESSAGE_EMAIL_FROM = env.str(
     "SPORTELLO_MESSAGE_EMAIL_FROM", default="sportello@localhost"
 )
-SPORTELLO_SMS_BACKEND = env.str("SPORTELLO_SMS_BACKEND", default="console")
+# The console gateway prints numbers and links: the demo's default only; production names its
+# gateway (twilio) or, to send no SMS and print them to its own log on purpose, "console".
+SPORTELLO_SMS_BACKEND = env.str(
+    "SPORTELLO_SMS_BACKEND", default="console" if DEBUG else environ.Env.NOTSET
+)
 SPORTELLO_SMS_FILE_DIR = env.str("SPORTELLO_SMS_FILE_DIR", default=str(BASE_DIR / "var" / "sms"))
 SPORTELLO_TWILIO_ACCOUNT_SID = env.str("SPORTELLO_TWILIO_ACCOUNT_SID", default="")
 SPORTELLO_TWILIO_AUTH_TOKEN = env.str("SPORTELLO_TWILIO_AUTH_TOKEN", default="")

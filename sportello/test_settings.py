@@ -17,6 +17,8 @@ os.environ.setdefault(
 # (sportello.testing.celery_worker_process); the test process, where tasks run eagerly, uses
 # SPORTELLO_TEST_BROKER (the worker tests' broker) or an in-memory one.
 os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("SPORTELLO_TEST_BROKER") or "memory://")
+# Production must name its SMS gateway; the tests print to nowhere unless they install one.
+os.environ.setdefault("SPORTELLO_SMS_BACKEND", "console")
 
 from sportello.settings import *  # noqa: F403
 

@@ -23,6 +23,11 @@ class User(AbstractUser):
     def roles(self) -> list[Role]:
         return [role for role in Role if role.value in self.role_names]
 
+    @property
+    def display_name(self) -> str:
+        """How colleagues see a staff member named: the full name, else the username."""
+        return self.get_full_name() or self.get_username()
+
 
 class Profession(models.Model):
     code = models.CharField(_("codice"), max_length=40, unique=True, validators=[code_validator])
@@ -78,4 +83,4 @@ class ProfessionalProfile(models.Model):
         verbose_name_plural = _("profili professionali")
 
     def __str__(self) -> str:
-        return f"{self.user.get_full_name() or self.user.username} ({self.profession})"
+        return f"{self.user.display_name} ({self.profession})"

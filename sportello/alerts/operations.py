@@ -197,7 +197,7 @@ def acknowledge(user: User, alert_id: int) -> Alert:
         raise ValidationError(
             _("Questo avviso è già stato preso in visione da %(name)s il %(when)s."),
             params={
-                "name": by.get_full_name() or by.get_username(),
+                "name": by.display_name,
                 "when": timezone.localtime(alert.acknowledged_at).strftime("%d/%m/%Y %H:%M"),
             },
         )

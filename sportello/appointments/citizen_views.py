@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,25 +59,35 @@ View = Callable[..., HttpResponse]
 
 
 def _private(view: View) -> View:
-    """The token is in the address: no cache keeps the page, no Referer carries it away, and
-    no search engine lists it."""
+    """The token is in the address: no cache keeps the page, no Referer carries it to another
+    site, and no search engine lists it."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        # Not "no-referrer": with it browsers send "Origin: null" on the page's own forms and
+        # the CSRF check refuses every choice, move and cancellation.
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
     return never_cache(wrapped)
 
 
+def _per_link(group: str, request: HttpRequest) -> str:
+    """Counters per address AND per link: people sharing one address (a mobile network, an
+    office) do not use up each other's allowance, and one link cannot be hammered."""
+    match = request.resolver_match
+    token = match.kwargs.get("token", "") if match else ""
+    return f"{group}:{hashlib.sha256(token.encode()).hexdigest()[:16]}"
+
+
 def _limited(request: HttpRequest) -> bool:
-    """Every lookup of a link counts against the address; what changes something (a POST)
-    counts again, more strictly."""
+    """Every lookup of a link counts; what changes something (a POST) counts again, more
+    strictly."""
     limited = is_ratelimited(
         request,
-        group=LOOKUP_GROUP,
+        group=_per_link(LOOKUP_GROUP, request),
         key="ip",
         rate=settings.SPORTELLO_CITIZEN_LINK_RATE,
         increment=True,
@@ -84,7 +95,7 @@ def _limited(request: HttpRequest) -> bool:
     if request.method == "POST":
         limited |= is_ratelimited(
             request,
-            group=ACTION_GROUP,
+            group=_per_link(ACTION_GROUP, request),
             key="ip",
             rate=settings.SPORTELLO_CITIZEN_ACTION_RATE,
             increment=True,

@@ -173,7 +173,11 @@ def deliver(message_id: int) -> str:
             return message.status
         message.attempts += 1
         message.last_attempt_at = catalogue.now()
-        reference, failure = _send(message)
+        try:
+            reference, failure = _send(message)
+        except Exception as error:  # a bug or a misconfiguration: counted, retried, then failed
+            logger.exception("Message %s could not be sent", message.pk)
+            reference, failure = "", _Failure(f"error: {type(error).__name__}", True)
         if failure is None:
             message.status = DeliveryStatus.SENT
             message.sent_at = catalogue.now()

@@ -35,7 +35,7 @@ def parse_instant(value: str) -> datetime.datetime:
 
 class ProfessionalChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return obj.display_name
 
 
 class SlotChooserForm(BootstrapItaliaForm):

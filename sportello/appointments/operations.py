@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -34,10 +35,6 @@ MAX_OFFERED_SLOTS = 6
 MAX_REASON = 1000
 # How far ahead a citizen may move their own appointment, with the same professional.
 CITIZEN_RESCHEDULE_DAYS = 14
-
-
-def _name(user: User) -> str:
-    return user.get_full_name() or user.username
 
 
 def _audit(actor: User | None, appointment: Appointment, action: str, **detail: object) -> None:
@@ -75,7 +72,7 @@ def _check_professional(professional: User, case: Case) -> None:
     if not policies.can_hold_sessions(professional):
         raise ValidationError(
             _("%(name)s non tiene colloqui: scegli un professionista.")
-            % {"name": _name(professional)}
+            % {"name": professional.display_name}
         )
     if not policies.suits_case(professional, case):
         raise ValidationError(
@@ -83,7 +80,7 @@ def _check_professional(professional: User, case: Case) -> None:
                 "%(name)s non lavora per il servizio di questa presa in carico né ha una "
                 "competenza che richiede: scegli un altro professionista."
             )
-            % {"name": _name(professional)}
+            % {"name": professional.display_name}
         )
 
 
@@ -100,6 +97,9 @@ def _free_slot(
     """The slot starting then, if the professional can take it: on shift, open, clear."""
     if starts_at.tzinfo is None:
         raise ValidationError(_("L'orario dell'appuntamento deve indicare il fuso orario."))
+    # One booking at a time per professional: the database refuses overlaps by itself, but the
+    # gap after a session is only this check's, so two bookings must not check at once.
+    User.objects.select_for_update().filter(pk=professional.pk).exists()
     rule = queries.slot_rule()
     slot = slots.Slot(starts_at, starts_at + rule.length)
     day = rota.desk_day(starts_at)
@@ -110,7 +110,7 @@ def _free_slot(
                 "%(name)s non è libero a quell'ora: scegli uno degli orari proposti (nel turno, "
                 "in orario di apertura e lontano da altri appuntamenti)."
             )
-            % {"name": _name(professional)}
+            % {"name": professional.display_name}
         )
     return slot
 
@@ -150,7 +150,7 @@ def _create(
                 "Questo orario è appena stato prenotato per %(name)s da qualcun altro: scegli un "
                 "altro orario."
             )
-            % {"name": _name(professional)}
+            % {"name": professional.display_name}
         ) from None
 
 
@@ -193,15 +193,7 @@ def book(
     _check_professional(professional, case)
     _check_channel(channel)
     if rescheduled_from is not None:
-        rescheduled_from = _locked(rescheduled_from)
-        if (
-            rescheduled_from.case_id != case.pk
-            or rescheduled_from.status != AppointmentStatus.NO_SHOW
-            or Appointment.objects.filter(rescheduled_from=rescheduled_from).exists()
-        ):
-            raise ValidationError(
-                _("Si offre un nuovo orario una sola volta per un appuntamento mancato.")
-            )
+        rescheduled_from = _missed(rescheduled_from, case)
     slot = _free_slot(professional, starts_at)
     appointment = _create(
         case=case,
@@ -212,14 +204,39 @@ def book(
         rescheduled_from=rescheduled_from,
     )
     _audit(actor, appointment, "book", professional=professional.pk, channel=channel)
+    if rescheduled_from is not None:
+        _withdraw_offers_replacing(rescheduled_from)
     messaging.announce(appointment, MessageKind.CONFIRMATION)
     return appointment
 
 
+def _missed(appointment: Appointment, case: Case) -> Appointment:
+    """The no-show a new appointment makes up for, locked: once only, so that two colleagues,
+    or a colleague and the person through a proposal, cannot both make up for it."""
+    missed = _locked(appointment)
+    if missed.case_id != case.pk or missed.status != AppointmentStatus.NO_SHOW:
+        raise ValidationError(_("Si offre un nuovo orario solo per un appuntamento mancato."))
+    if Appointment.objects.filter(rescheduled_from=missed).exists():
+        raise ValidationError(
+            _("Per questo appuntamento mancato è già stato fissato un nuovo orario.")
+        )
+    return missed
+
+
+def _withdraw_offers_replacing(missed: Appointment) -> None:
+    now = catalogue.now()
+    for offer in SlotOffer.objects.select_for_update().filter(
+        replaces=missed, chosen__isnull=True, withdrawn_at__isnull=True
+    ):
+        offer.withdrawn_at = now
+        offer.key = links.new_key()
+        offer.save(update_fields=["withdrawn_at", "key"])
+
+
 @transaction.atomic
 def cancel(actor: User, appointment: Appointment | int, *, reason: str) -> Appointment:
-    """Staff cancel a booked appointment, saying why; the slot is free again at once and the
-    person's link stops working."""
+    """Staff cancel a booked appointment, saying why; the slot is free again at once. The
+    person's link keeps working to show that it was cancelled, with no action left."""
     appointment = _locked(appointment)
     if not policies.can_book(actor, appointment.case):
         raise PermissionDenied(_("Non puoi annullare gli appuntamenti di questa presa in carico."))
@@ -261,6 +278,8 @@ def _move(
     new slot is taken, the old one stays as it was."""
     slot = _free_slot(professional, starts_at, exclude=appointment)
     _close_as_cancelled(appointment, reason, by=by)
+    appointment.key = ""  # the move's message carries the new appointment's link
+    appointment.save(update_fields=["key"])
     moved = _create(
         case=appointment.case,
         professional=professional,
@@ -360,11 +379,17 @@ def offer_slots(
         raise ValidationError(
             {"slots": _("Proponi al massimo %(n)d orari.") % {"n": MAX_OFFERED_SLOTS}}
         )
-    if replaces is not None and (
-        replaces.case_id != case.pk
-        or replaces.status not in (AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED)
-    ):
-        raise ValidationError(_("Si propone un nuovo orario solo per un appuntamento mancato."))
+    if replaces is not None:
+        replaces = _missed(replaces, case)
+        if SlotOffer.objects.filter(
+            replaces=replaces, chosen__isnull=True, withdrawn_at__isnull=True
+        ).exists():
+            raise ValidationError(
+                _(
+                    "Per questo appuntamento mancato c'è già una proposta aperta: ritirala prima "
+                    "di farne un'altra."
+                )
+            )
     checked = []
     for professional, starts_at in choices:
         _check_professional(professional, case)
@@ -377,7 +402,9 @@ def offer_slots(
         channel=channel,
         created_by=actor,
         created_at=now,
-        expires_at=max(slot.start for _p, slot in checked),
+        # The last moment the latest slot can still be booked (the notice before it).
+        expires_at=max(slot.start for _p, slot in checked)
+        - datetime.timedelta(minutes=settings.SPORTELLO_APPOINTMENT_NOTICE_MINUTES),
         key=links.new_key(),
         replaces=replaces,
     )
@@ -467,10 +494,9 @@ def choose_offered_slot(offer: SlotOffer | int, slot_id: int) -> Appointment:
     chosen = offer.slots.select_related("professional").filter(pk=slot_id).first()
     if chosen is None:
         raise ValidationError({"slot": _("Scegli uno degli orari proposti.")})
+    _check_professional(chosen.professional, offer.case)
     slot = _free_slot(chosen.professional, chosen.starts_at)
-    replaces = offer.replaces
-    if replaces is not None and Appointment.objects.filter(rescheduled_from=replaces).exists():
-        replaces = None
+    replaces = _missed(offer.replaces, offer.case) if offer.replaces is not None else None
     appointment = _create(
         case=offer.case,
         professional=chosen.professional,
@@ -493,8 +519,6 @@ def citizen_cancel(appointment: Appointment | int, *, reason: str) -> Appointmen
     appointment = _locked(appointment)
     _require_booked(appointment, catalogue.now())
     _close_as_cancelled(appointment, _reason(reason), by=None)
-    appointment.key = ""
-    appointment.save(update_fields=["key"])
     _audit(None, appointment, "cancel")
     messaging.announce(appointment, MessageKind.CANCELLED)
     _tell_professional(appointment, _("Una persona ha annullato un appuntamento"))
@@ -528,8 +552,6 @@ def citizen_reschedule(
         reason=reason.strip()[:MAX_REASON] or _("spostato dalla persona"),
         by=None,
     )
-    appointment.key = ""
-    appointment.save(update_fields=["key"])
     _audit(None, moved, "reschedule", moved_from=appointment.pk)
     _tell_professional(moved, _("Una persona ha spostato un appuntamento"))
     return moved

@@ -21,6 +21,7 @@ from sportello.appointments.models import (
 )
 from sportello.appointments.video import JoinLink, Participant
 from sportello.appointments.video_settings import provider_from_settings
+from sportello.cases import policies as case_policies
 from sportello.cases import queries as case_queries
 from sportello.cases.models import Case
 from sportello.cases.models import Status as CaseStatus
@@ -233,7 +234,7 @@ def appointment_page(user: User, pk: int) -> AppointmentPage:
         professional = appointment.professional
         join = join_link(
             appointment,
-            participant_name=professional.get_full_name() or professional.get_username(),
+            participant_name=professional.display_name,
             moderator=True,
         )
     may_book = policies.can_book(user, case)
@@ -333,11 +334,21 @@ def agenda(
     )
     if professional is not None:
         found = found.filter(professional=professional)
+    if professional is None or professional.pk != user.pk:
+        # Someone else's sessions: only those whose case this coordinator may read (a
+        # coordinator of one service does not see the others' case references and risks).
+        readable = case_policies.visible(user, catalogue.now())
+        found = (
+            found.filter(case__in=Case.objects.filter(readable))
+            if readable is not None
+            else found.none()
+        )
     appointments = list(found)
     risks = case_queries.risk_by_case(
         list({row.case_id: row.case for row in appointments}.values())
     )
-    shifts = rota.shifts_of(professional or user, first, last)
+    # Everyone's view lists sessions only: shifts belong to one person's calendar.
+    shifts = rota.shifts_of(professional, first, last) if professional is not None else []
     days = []
     day = first
     while day <= last:

@@ -160,6 +160,13 @@ class TwilioGateway:
             detail = f"twilio: HTTP {status}" + (f", error {code}" if code is not None else "")
             raise GatewayError(detail, transient=status == 429 or status >= 500) from None
         except (urllib.error.URLError, OSError) as error:  # refused, timed out, DNS, TLS
+            reason = error.reason if isinstance(error, urllib.error.URLError) else error
+            if isinstance(reason, TimeoutError):
+                # No answer in time: Twilio may have taken the SMS all the same, and sending it
+                # again could send it twice. The staff see it failed and call the person.
+                raise GatewayError(
+                    "twilio: no answer in time, outcome unknown", transient=False
+                ) from None
             raise GatewayError(
                 f"twilio: network error ({type(error).__name__})", transient=True
             ) from None

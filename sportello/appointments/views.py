@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sportello.accounts.models import User
@@ -40,6 +37,7 @@ from sportello.appointments.forms import (
 from sportello.appointments.models import Appointment, AppointmentStatus, SlotOffer
 from sportello.cases import policies as case_policies
 from sportello.cases.models import Case
+from sportello.cases.views import staff_pages
 from sportello.privacy.operations import record_access
 from sportello.rota import queries as rota
 from sportello.rota.view_guards import allowed_if
@@ -52,22 +50,8 @@ NOT_FOUND = (Appointment.DoesNotExist, Case.DoesNotExist, SlotOffer.DoesNotExist
 NAVIGATION = ("modalita", "professionista", "settimana")
 
 
-def appointment_staff(view: View) -> View:
-    """Signed-in professionals and coordinators; for anyone else, and for any case or
-    appointment the policy hides or any operation it refuses, the page does not exist."""
-
-    @never_cache
-    @login_required
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not case_policies.works_on_cases(request.user):  # type: ignore[arg-type]
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except (*NOT_FOUND, PermissionDenied):
-            raise Http404 from None
-
-    return guarded
+# Case staff only; an appointment, case or offer the policy hides is a page that does not exist.
+appointment_staff = staff_pages(NOT_FOUND)
 
 
 def _user(request: HttpRequest) -> User:
@@ -104,10 +88,6 @@ def _attach(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-
-def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 # --- Choosing a slot: booking, proposing, moving ---------------------------------------------

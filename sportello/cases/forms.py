@@ -41,7 +41,7 @@ def _when_field(label: Any, **kwargs: Any) -> forms.DateTimeField:
 
 
 def _staff_label(user: User) -> str:
-    return user.get_full_name() or user.get_username()
+    return user.display_name
 
 
 class StaffChoiceField(forms.ModelChoiceField):

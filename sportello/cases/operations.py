@@ -637,7 +637,7 @@ def break_glass(
         purpose=_("accesso eccezionale"),
         action="break_glass",
     )
-    who = user.get_full_name() or user.get_username()
+    who = user.display_name
     raise_alert(
         _break_glass_recipients(case.service_id),
         kind=AlertKind.BREAK_GLASS,

@@ -45,22 +45,28 @@ View = Callable[..., HttpResponse]
 NOT_FOUND = (Case.DoesNotExist, Session.DoesNotExist, Consent.DoesNotExist, Contact.DoesNotExist)
 
 
-def case_staff(view: View) -> View:
-    """Signed-in professionals and coordinators; for anyone else, and for any case the policy
-    hides or any operation the policy refuses, the page does not exist."""
+def staff_pages(not_found: tuple[type[Exception], ...]) -> Callable[[View], View]:
+    """Signed-in professionals and coordinators; for anyone else, and for any object the policy
+    hides (``not_found``) or any operation the policy refuses, the page does not exist."""
 
-    @never_cache
-    @login_required
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not policies.works_on_cases(request.user):  # type: ignore[arg-type]
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except (*NOT_FOUND, PermissionDenied):
-            raise Http404 from None
+    def decorate(view: View) -> View:
+        @never_cache
+        @login_required
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not policies.works_on_cases(request.user):  # type: ignore[arg-type]
+                raise Http404
+            try:
+                return view(request, *args, **kwargs)
+            except (*not_found, PermissionDenied):
+                raise Http404 from None
 
-    return guarded
+        return guarded
+
+    return decorate
+
+
+case_staff = staff_pages(NOT_FOUND)
 
 
 def _user(request: HttpRequest) -> User:

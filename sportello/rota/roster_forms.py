@@ -29,7 +29,7 @@ def _date_field(label: "str | Promise") -> forms.DateField:
 
 class OperatorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return obj.display_name
 
 
 class AbsenceForm(BootstrapItaliaForm):

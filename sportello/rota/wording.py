@@ -18,7 +18,7 @@ _SMALL_WORDS = frozenset(
 
 
 def person_name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
+    return user.display_name
 
 
 def day_label(day: datetime.date) -> str:

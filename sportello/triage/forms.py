@@ -168,7 +168,7 @@ class SupervisorForm(BootstrapItaliaForm):
         field = self.fields["supervisor"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = queryset.order_by("last_name", "username")
-        field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        field.label_from_instance = lambda user: user.display_name
 
 
 class FollowUpForm(BootstrapItaliaForm):

@@ -329,7 +329,7 @@ def acknowledge_escalation(user: User, escalation_id: int) -> Escalation:
 def _who(user: User | None) -> str:
     if user is None:
         return _("Un collega")
-    return user.get_full_name() or user.get_username()
+    return user.display_name
 
 
 def _acknowledge(escalation: Escalation, by: User, at: datetime.datetime) -> None:

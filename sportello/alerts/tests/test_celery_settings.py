@@ -30,7 +30,7 @@ def test_the_app_takes_its_configuration_from_the_django_settings():
     } <= set(celery_app.tasks)
 
 
-def _settings_in_production(**extra: str) -> subprocess.CompletedProcess[str]:
+def _settings_in_production(**extra: str | None) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -41,8 +41,13 @@ def _settings_in_production(**extra: str) -> subprocess.CompletedProcess[str]:
         DJANGO_SECRET_KEY="production-like-secret",
         SPORTELLO_ENCRYPTION_KEYS="o0jS8l3bC1bRZpQlbS9n0cJx4j1l6mDkqgkzWw0bq6M=",
         SPORTELLO_LOOKUP_KEY="production-like-lookup",
-        **extra,
+        SPORTELLO_SMS_BACKEND="twilio",
     )
+    for key, value in extra.items():  # None: the variable is not set at all
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return subprocess.run(
         [sys.executable, "-c", "import sportello.settings as s; print(s.CELERY_BROKER_URL)"],
         cwd=ROOT,
@@ -60,3 +65,12 @@ def test_production_refuses_to_start_without_a_broker():
     started = _settings_in_production(CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
     assert started.returncode == 0, started.stderr
     assert started.stdout.strip() == "redis://127.0.0.1:6379/0"
+
+
+def test_production_refuses_to_start_without_naming_its_sms_gateway():
+    """The console gateway prints phone numbers and links: never production's by default."""
+    refused = _settings_in_production(
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0", SPORTELLO_SMS_BACKEND=None
+    )
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured" in refused.stderr and "SPORTELLO_SMS_BACKEND" in refused.stderr

@@ -89,7 +89,7 @@ def test_the_offer_page_shows_times_and_channel_but_no_name_or_service(client, o
     assert "<legend" in page and 'type="radio"' in page
     assert "paola" not in page.lower()
     assert "Servizio per le emergenze psicologiche" not in page
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 
@@ -190,12 +190,13 @@ def test_times_too_close_to_now_are_not_offered(client, desk, offer):
     assert "dalle 12:30 alle 13:15" in page
 
 
-def test_when_every_time_is_too_close_the_page_says_to_call(client, desk, offer):
-    desk["frozen_now"](rome(2026, 12, 1, 11, 45))
+def test_when_every_time_is_too_close_the_offer_has_expired(client, desk, offer):
+    # The offer lasts until the latest time can still be booked: 12:30 less the hour's notice.
+    desk["frozen_now"](rome(2026, 12, 1, 11, 31))
     response = client.get(choose_url(offer))
-    assert response.status_code == 200
+    assert response.status_code == 410
     page = text(response)
-    assert "Nessuno degli orari proposti è ancora disponibile" in page and "020202" in page
+    assert "Questa proposta è scaduta" in page and "020202" in page
     assert "Prenota questo orario" not in page
 
 
@@ -213,7 +214,7 @@ def test_a_phone_appointment_page_says_we_call_and_how_to_get_help(client, desk)
     assert 'href="tel:112"' in page and 'href="tel:1522"' in page
     assert "room-status" not in page
     assert "paola" not in page.lower()
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 
@@ -269,7 +270,7 @@ def test_the_poll_is_silent_until_the_room_opens(client, desk, settings):
     poll = manage_url(appointment, "stanza/?shown=waiting")
     waiting = client.get(poll, HTTP_HX_REQUEST="true")
     assert waiting.status_code == 204
-    assert waiting["Referrer-Policy"] == "no-referrer"
+    assert waiting["Referrer-Policy"] == "same-origin"
     desk["frozen_now"](rome(2026, 12, 1, 10, 20))
     opened = client.get(poll, HTTP_HX_REQUEST="true")
     assert opened.status_code == 200
@@ -281,7 +282,7 @@ def test_the_poll_is_silent_until_the_room_opens(client, desk, settings):
 def test_the_poll_of_a_dead_link_stops_polling(client, desk):
     appointment = book(desk)
     poll = manage_url(appointment, "stanza/?shown=waiting")
-    operations.citizen_cancel(appointment, reason="Ho un impegno")
+    operations.citizen_reschedule(appointment, starts_at=TUESDAY_1230)  # the move kills it
     response = client.get(poll, HTTP_HX_REQUEST="true")
     assert response.status_code == 286
     assert "Questo link non è più valido" in text(response)
@@ -324,7 +325,7 @@ def test_cancelling_without_a_reason_is_refused_and_nothing_written(client, desk
     assert written() == before
 
 
-def test_cancelling_with_a_reason_cancels_and_kills_the_link(client, desk):
+def test_cancelling_with_a_reason_cancels_and_the_link_then_says_so(client, desk):
     appointment = book(desk)
     url = manage_url(appointment)
     page = text(client.get(manage_url(appointment, "annulla/")))
@@ -341,7 +342,8 @@ def test_cancelling_with_a_reason_cancels_and_kills_the_link(client, desk):
     done = client.get(response["Location"])
     assert done.status_code == 200
     assert "Hai annullato l'appuntamento di martedì 1 dicembre 2026" in text(done)
-    assert_invalid_link(client.get(url))
+    page = text(client.get(url))
+    assert "Questo appuntamento è stato annullato." in page and "Annulla l'appuntamento" not in page
 
 
 def test_a_started_appointment_cannot_be_cancelled(client, desk):
@@ -407,7 +409,7 @@ def test_an_expired_appointment_link_is_a_friendly_404(client, desk):
     desk["frozen_now"](rome(2026, 12, 9, 12, 0))
     response = client.get(manage_url(appointment))
     assert_invalid_link(response)
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_the_pages_in_english_live_under_en(client, offer):
@@ -432,7 +434,7 @@ def test_too_many_lookups_from_one_address_get_a_429(client, desk, settings):
     limited = client.get(manage_url(appointment))
     assert limited.status_code == 429
     assert "Troppe richieste" in text(limited) and "020202" in text(limited)
-    assert limited["Referrer-Policy"] == "no-referrer"
+    assert limited["Referrer-Policy"] == "same-origin"
     assert client.get("/en/appuntamento/forged/", REMOTE_ADDR="192.0.2.9").status_code == 404
 
 

@@ -311,6 +311,24 @@ def test_after_the_last_attempt_the_message_is_failed(
     assert flaky.sent == [] and len(flaky.errors) == 2
 
 
+def test_an_unexpected_error_is_counted_retried_and_finally_failed(
+    desk, monkeypatch, settings, retries_run_at_once, django_capture_on_commit_callbacks
+):
+    """A misconfigured gateway or a bug does not leave the message pending for ever."""
+    settings.SPORTELLO_MESSAGE_MAX_ATTEMPTS = 2
+
+    def broken():
+        raise RuntimeError("SPORTELLO_TWILIO_FROM is missing")
+
+    monkeypatch.setattr(delivery.sms_settings, "gateway_from_settings", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = book(desk)
+    sms = Message.objects.get(appointment=appointment, medium=Medium.SMS)
+    assert (sms.status, sms.attempts) == (DeliveryStatus.FAILED, 2)
+    assert sms.last_error == "error: RuntimeError"
+    assert Message.objects.get(appointment=appointment, medium=Medium.EMAIL).status == "sent"
+
+
 def test_a_permanent_failure_is_not_retried(desk, gateway, django_capture_on_commit_callbacks):
     gateway(GatewayError("gateway: HTTP 400, error 21211", transient=False))
     with django_capture_on_commit_callbacks(execute=True):

@@ -153,6 +153,20 @@ def test_twilio_unreachable_is_transient():
     assert raised.value.transient and PHONE not in str(raised.value)
 
 
+def test_twilio_silent_after_the_request_is_not_retried():
+    """Twilio may have taken an SMS it did not answer for in time: a retry could send it twice."""
+    with socket.socket() as silent:  # takes the connection and the request, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        gateway = TwilioGateway(
+            SID, TOKEN, SENDER, base_url=f"http://127.0.0.1:{port}", timeout=0.5
+        )
+        with pytest.raises(GatewayError) as raised:
+            gateway.send(PHONE, "testo", "ref-1")
+    assert not raised.value.transient and "outcome unknown" in str(raised.value)
+
+
 def test_twilio_accepting_without_a_sid_is_not_retried(twilio):
     twilio.answers.append((201, {"status": "queued"}))
     with pytest.raises(GatewayError) as raised:

@@ -202,7 +202,7 @@ def test_a_no_show_is_made_up_for_once(desk, frozen_now):
             channel="phone",
             rescheduled_from=appointment,
         ),
-        "una sola volta",
+        "già stato fissato un nuovo orario",
     )
 
 
@@ -227,7 +227,8 @@ def test_slots_are_offered_only_to_a_person_who_gets_messages(desk):
         "al massimo 6",
     )
     made = offer(desk)
-    assert made.slots.count() == 2 and made.expires_at == TUESDAY_1130
+    # It lasts while the latest slot can be booked: up to the notice before it.
+    assert made.slots.count() == 2 and made.expires_at == rome(2026, 12, 1, 10, 30)
     assert Message.objects.filter(offer=made, kind="offer").count() == 2
 
 
@@ -273,7 +274,8 @@ def test_the_citizen_cancels_with_a_reason_and_the_professional_is_told(desk):
     operations.citizen_cancel(appointment, reason="Ho trovato lavoro")
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED and appointment.cancelled_by_citizen
-    assert appointment.key == ""
+    # The link stays, to show the cancellation; nothing can be changed through it any more.
+    assert links.appointment_from_token(links.appointment_token(appointment), now=TUESDAY_0930)
     assert Alert.objects.filter(recipient=desk["paola"]).count() == 1
     assert Message.objects.filter(kind="cancelled").count() == 2
     event = AuditEvent.objects.filter(action="cancel").get()
@@ -294,6 +296,40 @@ def test_the_citizen_moves_only_to_a_free_slot_of_the_same_professional(desk):
     assert appointment.status == AppointmentStatus.CANCELLED and appointment.key == ""
     with pytest.raises(links.LinkError):
         links.appointment_from_token(links.appointment_token(appointment), now=TUESDAY_0930)
+
+
+def test_a_no_show_gets_one_make_up_whether_booked_or_chosen(desk, frozen_now):
+    reachable(desk["case"])
+    missed = book(desk, at=TUESDAY_0930)
+    frozen_now(rome(2026, 12, 1, 9, 50))
+    operations.record_outcome(desk["paola"], missed, held=False)
+    proposal = offer(
+        desk, times=(rome(2026, 12, 1, 11, 30), rome(2026, 12, 1, 12, 30)), replaces=missed
+    )
+    refused(lambda: offer(desk, replaces=missed), "c'è già una proposta aperta")
+    # A colleague books the make-up on the phone meanwhile: the proposal is withdrawn.
+    operations.book(
+        desk["paola"],
+        case=desk["case"],
+        professional=desk["paola"],
+        starts_at=rome(2026, 12, 1, 11, 30),
+        channel="phone",
+        rescheduled_from=missed,
+    )
+    proposal.refresh_from_db()
+    assert operations.offer_state(proposal, rome(2026, 12, 1, 9, 50)) == "withdrawn"
+    refused(lambda: operations.choose_offered_slot(proposal, proposal.slots.last().pk), "ritirata")
+    assert Appointment.objects.filter(rescheduled_from=missed).count() == 1
+
+
+def test_the_citizen_cannot_choose_a_professional_no_longer_active(desk):
+    reachable(desk["case"])
+    made = offer(desk)
+    desk["paola"].is_active = False
+    desk["paola"].save()
+    refused(
+        lambda: operations.choose_offered_slot(made, made.slots.first().pk), "non tiene colloqui"
+    )
 
 
 def test_a_forged_token_is_refused():

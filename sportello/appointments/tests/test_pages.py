@@ -457,6 +457,16 @@ def test_the_coordinator_sees_everyones_sessions_grouped_and_can_pick_one(two_ag
     assert client.get(agenda_url(professionista="99999")).status_code == 404
 
 
+def test_a_coordinator_of_another_service_sees_none_of_these_sessions(
+    two_agendas, client, make_coordinator
+):
+    client.force_login(make_coordinator("vittoria", services=("victims",)))
+    for query in ({"giorno": "2026-12-01"}, {"giorno": "2026-12-01", "professionista": "tutti"}):
+        page = text(client.get(agenda_url(**query)))
+        assert two_agendas["case"].reference not in page
+        assert two_agendas["marcos_case"].reference not in page
+
+
 def test_bad_agenda_addresses_get_a_clear_400(two_agendas, client):
     client.force_login(two_agendas["paola"])
     day = client.get(agenda_url(giorno="01/12/2026"))
