@@ -284,7 +284,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "status": status,
             "moved": status == AppointmentStatus.CANCELLED
             and Appointment.objects.filter(rescheduled_from=appointment).exists(),
-            "changeable": _changeable(appointment, now),
+            "changeable": appointment.changeable_at(now),
             "room": _room(appointment, now)
             if appointment.channel == AppointmentChannel.VIDEO
             and appointment.room
@@ -294,10 +294,6 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "poll_seconds": POLL_SECONDS,
         },
     )
-
-
-def _changeable(appointment: Appointment, now: datetime.datetime) -> bool:
-    return appointment.status == AppointmentStatus.BOOKED and appointment.starts_at > now
 
 
 @_private
@@ -338,7 +334,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     appointment = _appointment(token, now)
     if appointment is None:
         return _invalid_link(request)
-    if not _changeable(appointment, now):
+    if not appointment.changeable_at(now):
         return redirect("citizen_appointments:manage", token=token)
     if request.method != "POST":
         return _cancel_page(request, appointment, token, CancelForm())
@@ -404,7 +400,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     appointment = _appointment(token, now)
     if appointment is None:
         return _invalid_link(request)
-    if not _changeable(appointment, now):
+    if not appointment.changeable_at(now):
         return redirect("citizen_appointments:manage", token=token)
     free = _other_slots(appointment)
     if request.method != "POST":
@@ -423,7 +419,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         # appointment changed under the person: the page is drawn again from what is true now.
         appointment.refresh_from_db()
         now = catalogue.now()
-        if not _changeable(appointment, now):
+        if not appointment.changeable_at(now):
             return redirect("citizen_appointments:manage", token=token)
         form = MoveForm(request.POST, free=_other_slots(appointment))
         if form.is_valid():

@@ -4,6 +4,8 @@ No professional is ever booked twice at once (invariant 2): the database refuses
 with an exclusion constraint on PostgreSQL and triggers on SQLite (migration 0002), whatever
 the code in front of it does."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -101,6 +103,10 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.starts_at:%Y-%m-%d %H:%M} {self.professional_id}"
+
+    def changeable_at(self, now: datetime.datetime) -> bool:
+        """Whether it can still be moved or cancelled: booked, and not begun."""
+        return self.status == AppointmentStatus.BOOKED and self.starts_at > now
 
 
 class SlotOffer(models.Model):

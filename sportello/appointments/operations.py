@@ -164,12 +164,13 @@ def _locked(appointment: Appointment | int) -> Appointment:
 
 
 def _require_booked(appointment: Appointment, now: datetime.datetime) -> None:
+    if appointment.changeable_at(now):
+        return
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError(_("Questo appuntamento non è più prenotato: non si può cambiare."))
-    if appointment.starts_at <= now:
-        raise ValidationError(
-            _("Questo appuntamento è già cominciato: non si può più spostare né annullare.")
-        )
+    raise ValidationError(
+        _("Questo appuntamento è già cominciato: non si può più spostare né annullare.")
+    )
 
 
 @transaction.atomic

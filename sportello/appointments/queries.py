@@ -249,7 +249,7 @@ def appointment_page(user: User, pk: int) -> AppointmentPage:
         join=join,
         joins=appointment.professional_id == user.pk,
         can_read_case=case_queries.visible_cases(user).filter(pk=case.pk).exists(),
-        can_change=may_book and booked and appointment.starts_at > now,
+        can_change=may_book and appointment.changeable_at(now),
         can_record_outcome=policies.can_record_outcome(user, appointment)
         and booked
         and appointment.starts_at <= now,
