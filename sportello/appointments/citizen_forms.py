@@ -14,29 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.utils import formats, translation
-from django.utils.translation import get_language, gettext
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sportello.appointments import slots
 from sportello.appointments.models import OfferedSlot
+from sportello.appointments.wording import clock, day_label
 from sportello.form_styling import BootstrapItaliaForm
-from sportello.services import queries as catalogue
 
 MAX_REASON_TEXT = 500
 REASON_SEPARATOR = " — "
-
-
-def day_label(moment: datetime.datetime) -> str:
-    """``martedì 1 dicembre 2026`` / ``Tuesday 1 December 2026``, on the desk's calendar."""
-    label = formats.date_format(moment.astimezone(catalogue.desk_zone()), "l j F Y")
-    # Italian writes day and month names in lower case; English capitalises them.
-    return label.lower() if (get_language() or "it").startswith("it") else label
-
-
-def clock(moment: datetime.datetime) -> str:
-    local = moment.astimezone(catalogue.desk_zone())
-    return f"{local.hour}:{local.minute:02d}"
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,25 @@ def _appointment(token: str, now: datetime.datetime) -> Appointment | None:
         return None
 
 
+def _changeable_through_link(view: View) -> View:
+    """The cancel and move pages: within the rate limit, a current link, and an appointment
+    that can still change (else back to its page, which says why)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        if _limited(request):
+            return _too_many(request)
+        now = catalogue.now()
+        appointment = _appointment(token, now)
+        if appointment is None:
+            return _invalid_link(request)
+        if not appointment.changeable_at(now):
+            return redirect("citizen_appointments:manage", token=token)
+        return view(request, token, appointment)
+
+    return wrapped
+
+
 # --- Choosing a proposed time ----------------------------------------------------------------
 
 
@@ -327,15 +346,8 @@ def room_status(request: HttpRequest, token: str) -> HttpResponse:
 
 @_private
 @require_http_methods(["GET", "POST"])
-def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    if _limited(request):
-        return _too_many(request)
-    now = catalogue.now()
-    appointment = _appointment(token, now)
-    if appointment is None:
-        return _invalid_link(request)
-    if not appointment.changeable_at(now):
-        return redirect("citizen_appointments:manage", token=token)
+@_changeable_through_link
+def cancel(request: HttpRequest, token: str, appointment: Appointment) -> HttpResponse:
     if request.method != "POST":
         return _cancel_page(request, appointment, token, CancelForm())
     form = CancelForm(request.POST)
@@ -393,15 +405,8 @@ def cancelled(request: HttpRequest, token: str) -> HttpResponse:
 
 @_private
 @require_http_methods(["GET", "POST"])
-def move(request: HttpRequest, token: str) -> HttpResponse:
-    if _limited(request):
-        return _too_many(request)
-    now = catalogue.now()
-    appointment = _appointment(token, now)
-    if appointment is None:
-        return _invalid_link(request)
-    if not appointment.changeable_at(now):
-        return redirect("citizen_appointments:manage", token=token)
+@_changeable_through_link
+def move(request: HttpRequest, token: str, appointment: Appointment) -> HttpResponse:
     free = _other_slots(appointment)
     if request.method != "POST":
         return _move_page(request, appointment, token, MoveForm(free=free))

@@ -21,6 +21,7 @@ from sportello.appointments.models import (
     MessageKind,
     SlotOffer,
 )
+from sportello.appointments.wording import day_label
 from sportello.services import queries as catalogue
 from sportello.services.models import Organisation
 
@@ -47,14 +48,9 @@ def when(moment: datetime.datetime, *, year: bool = True) -> str:
     2026 alle 10:30" (a bare 1/12 reads differently in English). SMS leave the year out."""
     local = moment.astimezone(catalogue.desk_zone())
     return _("%(day)s alle %(time)s") % {
-        "day": _in_sentence(formats.date_format(local, "l j F Y" if year else "l j F")),
+        "day": day_label(moment, year=year),
         "time": formats.time_format(local, "H:i"),
     }
-
-
-def _in_sentence(name: str) -> str:
-    # Italian writes day and month names in lower case mid-sentence; English capitalises them.
-    return name.lower() if (translation.get_language() or "it").startswith("it") else name
 
 
 def compose(message: Message) -> Text:

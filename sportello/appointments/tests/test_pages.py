@@ -419,7 +419,7 @@ def test_a_professional_sees_her_own_day_with_shifts_case_and_risk(two_agendas, 
     response = client.get(reverse("appointments:agenda"))
     page = text(response)
     assert response.status_code == 200
-    assert "Martedì 1 Dicembre 2026" in page and "del 01/12/2026" in page
+    assert "Martedì 1 dicembre 2026" in page and "del 01/12/2026" in page
     assert "Mattina 09:30–13:45" in page
     assert "10:30–11:15" in page and two_agendas["case"].reference in page
     assert "in videochiamata" in page and "risk-badge" in page
@@ -427,7 +427,7 @@ def test_a_professional_sees_her_own_day_with_shifts_case_and_risk(two_agendas, 
     assert two_agendas["marcos_case"].reference not in page
     assert "Tutti i professionisti" not in page  # no filter: only her own
     week = text(client.get(agenda_url(giorno="2026-12-01", vista="settimana")))
-    assert "dal 30/11/2026 al 06/12/2026" in week and "Lunedì 30 Novembre 2026" in week
+    assert "dal 30/11/2026 al 06/12/2026" in week and "Lunedì 30 novembre 2026" in week
     assert AccessLog.objects.count() == 0  # a list, like the case homes: no record is read
 
 
@@ -485,7 +485,7 @@ def test_htmx_moves_the_agenda_and_focuses_its_heading(two_agendas, client):
     assert fragment.startswith('<section id="agenda-region"') and "<html" not in fragment
     assert 'id="agenda-heading" tabindex="-1" autofocus' in fragment
     assert 'id="agenda-announce" hx-swap-oob="innerHTML"' in fragment
-    assert "Mercoledì 2 Dicembre 2026" in fragment
+    assert "Mercoledì 2 dicembre 2026" in fragment
 
 
 # --- The case page -----------------------------------------------------------------------------
