@@ -426,7 +426,13 @@ def test_the_pages_in_english_live_under_en(client, offer):
     assert bad.status_code == 404 and '<html lang="en">' in bad.content.decode()
 
 
-def test_too_many_lookups_from_one_address_get_a_429(client, desk, settings):
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """The counters' clock stands still: a test never straddles two windows of the rate."""
+    monkeypatch.setattr("django_ratelimit.core.time.time", lambda: 1_800_000_000.0)
+
+
+def test_too_many_lookups_from_one_address_get_a_429(client, desk, settings, one_rate_window):
     settings.SPORTELLO_CITIZEN_LINK_RATE = "3/h"
     appointment = book(desk)
     for _ in range(3):
@@ -438,7 +444,9 @@ def test_too_many_lookups_from_one_address_get_a_429(client, desk, settings):
     assert client.get("/en/appuntamento/forged/", REMOTE_ADDR="192.0.2.9").status_code == 404
 
 
-def test_too_many_actions_from_one_address_get_a_429_and_write_nothing(client, desk, settings):
+def test_too_many_actions_from_one_address_get_a_429_and_write_nothing(
+    client, desk, settings, one_rate_window
+):
     settings.SPORTELLO_CITIZEN_ACTION_RATE = "2/h"
     appointment = book(desk)
     url = manage_url(appointment, "annulla/")
