@@ -37,6 +37,15 @@ WEDNESDAY = datetime.date(2026, 12, 2)
 NEXT_WEEK = "dal 07/12/2026 al 13/12/2026"
 
 
+def focus_lands_on(page, element_id: str) -> None:  # type: ignore[no-untyped-def]
+    """htmx moves the focus once the swapped content settles: wait for it, a few seconds at most."""
+    page.wait_for_function(
+        "id => document.activeElement && document.activeElement.id === id",
+        arg=element_id,
+        timeout=5000,
+    )
+
+
 def demo_case(*, identified: bool) -> Case:
     """One of the professional's demo cases: the named person (who may get messages) or the
     anonymous one (who may not, yet)."""
@@ -115,7 +124,7 @@ def test_the_professional_books_a_video_session_from_the_case(page, live_server,
     page.get_by_role("heading", name=f"Orari liberi di Paola Rossi {NEXT_WEEK}").wait_for()
     assert page.evaluate("window.samePage") is True
     assert "settimana=2026-12-07" in page.url
-    assert page.evaluate("document.activeElement.id") == "slots-heading"
+    focus_lands_on(page, "slots-heading")
     assert page.is_checked("#id_modalita_1")
     assert page.get_by_role("link", name="Settimana precedente").count() == 1
     check(page, "appointments-book-next-week")
@@ -326,7 +335,7 @@ def test_the_agenda_by_day_and_week_by_keyboard_and_everyones_for_the_coordinato
     page.keyboard.press("Enter")
     page.get_by_role("heading", name=f"Agenda di Paola Rossi del {following:%d/%m/%Y}").wait_for()
     assert page.evaluate("window.samePage") is True
-    assert page.evaluate("document.activeElement.id") == "agenda-heading"
+    focus_lands_on(page, "agenda-heading")
     assert f"giorno={following.isoformat()}" in page.url
     assert page.inner_text("#agenda-announce") == f"Agenda di Paola Rossi del {following:%d/%m/%Y}"
 
@@ -335,7 +344,7 @@ def test_the_agenda_by_day_and_week_by_keyboard_and_everyones_for_the_coordinato
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Agenda di Paola Rossi dal").wait_for()
     region = page.locator("#agenda-region")
-    assert page.evaluate("document.activeElement.id") == "agenda-heading"
+    focus_lands_on(page, "agenda-heading")
     assert region.locator("section h3").count() == 7  # Monday to Sunday
     monday = rota.monday_of(following)
     for shown in (first, booked):

@@ -2,6 +2,7 @@
 while the SMS gateway is down, and not at all to a person who opted out (PostgreSQL and a
 broker only)."""
 
+import datetime
 import email
 import re
 import time
@@ -12,7 +13,8 @@ from django.db import transaction
 from icalendar import Calendar
 
 from sportello import celery_app
-from sportello.appointments.models import DeliveryStatus, Medium, Message
+from sportello.appointments import links
+from sportello.appointments.models import Appointment, DeliveryStatus, Medium, Message
 from sportello.appointments.tests import test_messages as shared
 from sportello.appointments.tests.test_messages import book
 
@@ -156,3 +158,40 @@ def test_a_person_who_opted_out_after_booking_gets_nothing_from_the_worker(
     assert set(
         Message.objects.filter(appointment=appointment).values_list("attempts", flat=True)
     ) == {0}
+
+
+def test_the_worker_sends_a_due_reminder_once_however_often_the_sweep_runs(
+    through_the_broker, desk, person
+):
+    """The beat's sweep, run by the worker on its own clock: the 24-hour reminder of a session
+    two hours away is due (the 1-hour one is not yet), and three sweeps send it once."""
+    now = datetime.datetime.now(datetime.UTC)
+    starts = (now + datetime.timedelta(hours=2)).replace(microsecond=0)
+    appointment = Appointment.objects.create(
+        case=desk["case"],
+        professional=desk["paola"],
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(minutes=45),
+        channel="phone",
+        messages_allowed=True,
+        booked_by=desk["paola"],
+        booked_at=now - datetime.timedelta(days=2),
+        key=links.new_key(),
+    )
+    for _ in range(3):
+        celery_app.send_task("sportello.appointments.tasks.send_reminders")
+
+    def reminded():
+        return dict(
+            Message.objects.filter(appointment=appointment, kind="reminder").values_list(
+                "medium", "status"
+            )
+        ) == {"email": "sent", "sms": "sent"}
+
+    wait_for(reminded, through_the_broker, "the worker did not send the reminder")
+    time.sleep(1)  # a second reminder would have landed by now
+    reminders = Message.objects.filter(appointment=appointment, kind="reminder")
+    assert set(reminders.values_list("lead_minutes", flat=True)) == {1440}
+    assert reminders.count() == 2
+    assert len(emails_to(through_the_broker, person.email)) == 1
+    assert len(sms_to(through_the_broker, person.phone)) == 1
