@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "sportello.cases",
     "sportello.rota",
     "sportello.appointments",
+    "sportello.directory",
 ]
 
 MIDDLEWARE = [

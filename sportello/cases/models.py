@@ -433,3 +433,102 @@ class BreakGlassGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}→{self.case_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReferralStatus(models.TextChoices):
+    PROPOSED = "proposed", _("proposto")
+    SENT = "sent", _("inviato")
+    ACCEPTED = "accepted", _("accettato")
+    REFUSED = "refused", _("rifiutato")
+    FIRST_APPOINTMENT = "first_appointment", _("primo appuntamento svolto")
+    CLOSED = "closed", _("chiuso")
+
+
+# Still waiting on someone: these are followed up and listed for the coordinators.
+OPEN_REFERRAL_STATUSES = (
+    ReferralStatus.PROPOSED,
+    ReferralStatus.SENT,
+    ReferralStatus.ACCEPTED,
+)
+
+
+class ReferralUrgency(models.TextChoices):
+    ROUTINE = "routine", _("ordinaria")
+    SOON = "soon", _("entro pochi giorni")
+    URGENT = "urgent", _("urgente")
+
+
+class SharedItem(models.TextChoices):
+    """What the person agreed the receiving service may be told (consent per referral)."""
+
+    IDENTITY = "identity", _("nome, cognome e anno di nascita")
+    CONTACT = "contact", _("telefono ed email")
+    REASON = "reason", _("motivo dell'invio")
+    RISK = "risk", _("ultima valutazione del rischio")
+    SUMMARY = "summary", _("sintesi del percorso scritta per il servizio")
+
+
+class SentHow(models.TextChoices):
+    EMAIL = "email", _("email")
+    PEC = "pec", _("PEC")
+    HANDED = "handed", _("consegnata alla persona")
+
+
+class Referral(models.Model):
+    """A person referred to a territorial service (or, internally, to another of the
+    department's services) and followed until taken in: proposed → sent → accepted or refused →
+    first appointment held → closed."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("presa in carico")
+    )
+    to_service = models.ForeignKey(
+        "directory.Service",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("servizio"),
+    )
+    reason = EncryptedTextField(_("motivo dell'invio"))
+    summary = EncryptedTextField(_("sintesi per il servizio"), blank=True)
+    urgency = models.CharField(
+        _("urgenza"),
+        max_length=10,
+        choices=ReferralUrgency.choices,
+        default=ReferralUrgency.ROUTINE,
+    )
+    # SharedItem values the person agreed to, when they agreed.
+    shared = models.JSONField(_("informazioni da condividere"), default=list, blank=True)
+    consent_at = models.DateTimeField(_("consenso della persona il"))
+    status = models.CharField(
+        _("stato"),
+        max_length=20,
+        choices=ReferralStatus.choices,
+        default=ReferralStatus.PROPOSED,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("proposto il"))
+    sent_at = models.DateTimeField(_("inviato il"), null=True, blank=True)
+    sent_how = models.CharField(
+        _("inviato con"), max_length=10, choices=SentHow.choices, blank=True
+    )
+    sent_to = models.CharField(_("inviato a"), max_length=254, blank=True)
+    answered_at = models.DateTimeField(_("risposta il"), null=True, blank=True)
+    refusal_reason = EncryptedTextField(_("motivo del rifiuto"), blank=True)
+    first_appointment_at = models.DateTimeField(_("primo appuntamento il"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("chiuso il"), null=True, blank=True)
+    close_note = EncryptedTextField(_("nota di chiusura"), blank=True)
+    # When an unanswered referral is due a reminder (working time after sending), and when the
+    # professional was reminded.
+    follow_up_due_at = models.DateTimeField(_("sollecito previsto il"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("sollecitato il"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invio")
+        verbose_name_plural = _("invii")
+        indexes = [models.Index(fields=["status", "follow_up_due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}→{self.to_service_id} {self.status}"
