@@ -377,3 +377,19 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SPORTELLO_CONSENT_TEXT_VERSION = env.str(
     "SPORTELLO_CONSENT_TEXT_VERSION", default="consenso-2026-01"
 )
+
+# The territorial directory: entries not verified for this many months (or never) are listed
+# for the coordinator's review.
+SPORTELLO_DIRECTORY_REVIEW_MONTHS = env.int("SPORTELLO_DIRECTORY_REVIEW_MONTHS", default=6)
+
+# Referrals: an unanswered referral reminds its professional this many working days after it was
+# sent (a working day is the desk's open time in a day: closed days and holidays do not count).
+SPORTELLO_REFERRAL_FOLLOW_UP_WORKING_DAYS = env.int(
+    "SPORTELLO_REFERRAL_FOLLOW_UP_WORKING_DAYS", default=5
+)
+# Not a tasks.py, so not autodiscovered: the worker imports it by name.
+CELERY_IMPORTS = ["sportello.cases.referral_tasks"]
+CELERY_BEAT_SCHEDULE["referral-reminders"] = {
+    "task": "sportello.cases.referral_tasks.remind_unanswered",
+    "schedule": 900.0,
+}

@@ -24,5 +24,8 @@ urlpatterns += i18n_patterns(
     path("personale/", include("sportello.triage.urls")),
     path("personale/turni/", include("sportello.rota.urls")),
     path("personale/appuntamenti/", include("sportello.appointments.urls")),
+    path("personale/rete/gestione/", include("sportello.directory.maintenance_urls")),
+    path("personale/rete/dati/", include("sportello.directory.hsds_urls")),
+    path("personale/rete/", include("sportello.directory.urls")),
     prefix_default_language=False,
 )

@@ -18,6 +18,8 @@ class Kind(StrEnum):
     BREAK_GLASS = "break_glass"
     # A citizen chose, moved or cancelled an appointment through their link.
     APPOINTMENT = "appointment"
+    # A referral unanswered at its follow-up time, or whose letter could not be e-mailed.
+    REFERRAL = "referral"
 
 
 class Alert(models.Model):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from sportello.cases import views
 
@@ -29,4 +29,5 @@ urlpatterns = [
     path("<int:pk>/equipe/", views.team, name="team"),
     path("<int:pk>/collega-contatto/", views.link_contact, name="link-contact"),
     path("<int:pk>/accesso-eccezionale/", views.break_glass, name="break-glass"),
+    path("", include("sportello.cases.referral_urls")),
 ]

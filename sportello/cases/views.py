@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sportello.accounts.models import User
 from sportello.appointments import queries as appointment_queries
-from sportello.cases import operations, policies, queries, section_forms
+from sportello.cases import operations, policies, queries, referral_queries, section_forms
 from sportello.cases.forms import (
     AssignForm,
     BreakGlassForm,
@@ -205,6 +205,7 @@ def case_page(request: HttpRequest, pk: int) -> HttpResponse:
                 else None,
                 "link_form": LinkContactForm() if page.can_write else None,
                 "appointments": appointment_queries.case_appointments(user, page.case),
+                "referrals": referral_queries.case_referrals(user, page.case),
             },
         )
 

@@ -77,18 +77,27 @@ def opening_calendar(organisation: Organisation | None = None) -> OpeningCalenda
         )
         for exception in organisation.calendar_exceptions.filter(day__gte=since)
     ]
+    holiday_lookup, patron_days = public_holidays(organisation)
+    return OpeningCalendar(
+        timezone=zoneinfo.ZoneInfo(organisation.timezone),
+        weekly=weekly,
+        holidays=holiday_lookup,
+        patron_days=patron_days,
+        overrides=overrides,
+    )
+
+
+def public_holidays(
+    organisation: Organisation,
+) -> tuple[holidays.HolidayBase, list[tuple[int, int, str]]]:
+    """The public holidays and patron day the desk closes on; the territorial services of the
+    directory are closed on the same days, so their calendars reuse them."""
     patron_days = []
     if organisation.patron_day_month and organisation.patron_day_day:
         patron_days.append(
             (organisation.patron_day_month, organisation.patron_day_day, organisation.patron_saint)
         )
-    return OpeningCalendar(
-        timezone=zoneinfo.ZoneInfo(organisation.timezone),
-        weekly=weekly,
-        holidays=_holiday_lookup(organisation),
-        patron_days=patron_days,
-        overrides=overrides,
-    )
+    return _holiday_lookup(organisation), patron_days
 
 
 @dataclass(frozen=True)

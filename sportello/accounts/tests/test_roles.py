@@ -106,7 +106,14 @@ def test_demo_staff_one_per_role_and_a_second_run_keeps_them(settings, milan, ca
     assert set(appointments) == {"video", "phone"}
     assert appointments["video"].messages_allowed and not appointments["phone"].messages_allowed
     assert "Appuntamento di esempio" in out and "/appuntamento/" in out
+    from sportello.directory.models import Service as DirectoryService
+
+    # Milan's network is there, every entry marked as sample data to verify.
+    directory = DirectoryService.objects.count()
+    assert directory > 20 and not DirectoryService.objects.filter(is_sample=False).exists()
+    assert "Rete dei servizi territoriali di esempio" in out
     call_command("seed_demo")
+    assert DirectoryService.objects.count() == directory
     assert Appointment.objects.count() == 2
     assert User.objects.count() == 15
     assert RosterPlan.objects.count() == 1  # the roster is solved once

@@ -9,6 +9,7 @@ from sportello.accounts.operations import ensure_demo_staff
 from sportello.appointments import links
 from sportello.appointments.demo_appointments import ensure_demo_appointments
 from sportello.cases.demo_cases import ensure_demo_cases
+from sportello.directory.demo_directory import ensure_demo_directory
 from sportello.intake.demo_contacts import ensure_demo_contacts
 from sportello.rota.demo_rota import ensure_demo_roster
 from sportello.triage.demo_screening import ensure_demo_screening
@@ -38,6 +39,15 @@ class Command(BaseCommand):
             self.stdout.write(_("Prese in carico di esempio: %(n)d.") % {"n": opened})
         if ensure_demo_roster():
             self.stdout.write(_("Piano turni di esempio calcolato e pubblicato da oggi."))
+        added = ensure_demo_directory()
+        if added:
+            self.stdout.write(
+                _(
+                    "Rete dei servizi territoriali di esempio: %(n)d servizi, tutti da verificare "
+                    "prima dell'uso."
+                )
+                % {"n": added}
+            )
         for appointment in ensure_demo_appointments():
             self.stdout.write(
                 _("Appuntamento di esempio: %(when)s, %(channel)s; link per la persona: %(url)s")
