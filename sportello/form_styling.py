@@ -8,7 +8,13 @@ from typing import Any
 
 from django import forms
 
-TEXT_WIDGETS = (forms.TextInput, forms.Textarea, forms.EmailInput, forms.DateTimeInput)
+TEXT_WIDGETS = (
+    forms.TextInput,
+    forms.Textarea,
+    forms.EmailInput,
+    forms.URLInput,
+    forms.DateTimeInput,
+)
 
 
 class BootstrapItaliaForm(forms.Form):

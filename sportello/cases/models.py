@@ -498,6 +498,9 @@ class Referral(models.Model):
     )
     # SharedItem values the person agreed to, when they agreed.
     shared = models.JSONField(_("informazioni da condividere"), default=list, blank=True)
+    # The letter's body as it stood when the person agreed (JSON of [heading, text] pairs):
+    # details added to the record later are not shared by this consent.
+    letter_body = EncryptedTextField(_("testo della lettera"), blank=True)
     consent_at = models.DateTimeField(_("consenso della persona il"))
     status = models.CharField(
         _("stato"),

@@ -2,6 +2,7 @@
 what the person agreed to share. Written in Italian whatever the professional's language: it
 goes to an Italian service. The font is vendored (DejaVu Sans) so that any name prints."""
 
+import json
 import logging
 from pathlib import Path
 
@@ -55,6 +56,18 @@ def _risk_line(referral: Referral) -> str:
     if risk is None:
         return _("Rischio non valutato.")
     return _("Ultima valutazione del rischio: %(level)s.") % {"level": risk.label}
+
+
+def agreed_sections(referral: Referral) -> list[tuple[str, str]]:
+    """The letter's body as fixed when the person agreed (see Referral.letter_body)."""
+    if referral.letter_body:
+        return [(heading, text) for heading, text in json.loads(referral.letter_body)]
+    return letter_sections(referral)
+
+
+def freeze_letter(referral: Referral) -> None:
+    """Write down the body the person is agreeing to now; called when the referral is made."""
+    referral.letter_body = json.dumps(letter_sections(referral), ensure_ascii=False)
 
 
 def letter_sections(referral: Referral) -> list[tuple[str, str]]:
@@ -136,12 +149,12 @@ def _render(referral: Referral) -> bytes:
         ),
         after=4,
     )
-    for heading, text in letter_sections(referral):
+    for heading, text in agreed_sections(referral):
         pdf.paragraph(heading, bold=True, after=0)
         pdf.paragraph(text, after=4)
 
     pdf.ln(4)
-    author_name = author.get_full_name() or author.get_username()
+    author_name = author.display_name
     pdf.paragraph(_("Professionista di riferimento: %(name)s") % {"name": author_name}, after=0)
     pdf.paragraph(
         _(

@@ -21,6 +21,7 @@ from sportello.accounts.models import User
 from sportello.alerts.models import Kind as AlertKind
 from sportello.alerts.operations import raise_alert
 from sportello.cases.models import Referral, ReferralStatus, ReferralUrgency, SentHow
+from sportello.cases.models import Status as CaseStatus
 from sportello.cases.referral_letter import letter_pdf, reference_of
 from sportello.privacy.models import AuditEvent
 from sportello.privacy.operations import record_audit
@@ -129,6 +130,9 @@ def send_referral_email(referral_id: int) -> bool:
         )
         if referral is None or referral.sent_how not in BY_EMAIL or not referral.sent_to:
             return False
+        if referral.status not in (ReferralStatus.SENT, ReferralStatus.ACCEPTED):
+            # Closed or refused meanwhile (the person withdrew): the letter stays here.
+            return False
         events = _events(referral.pk)
         if DELIVERED in events or FAILED in events:
             return False
@@ -206,7 +210,9 @@ def remind_unanswered() -> int:
     due = list(
         Referral.objects.filter(
             status=ReferralStatus.SENT, follow_up_due_at__lte=now, reminded_at__isnull=True
-        ).values_list("pk", flat=True)
+        )
+        .exclude(case__status=CaseStatus.CLOSED)
+        .values_list("pk", flat=True)
     )
     reminded = sum(_remind(referral_id, now) for referral_id in due)
     _requeue_undelivered(now)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sportello.accounts.models import User
-from sportello.cases import policies, queries
+from sportello.cases import policies, queries, referral_letter
 from sportello.cases.models import (
     Case,
     Referral,
@@ -26,6 +26,7 @@ from sportello.cases.models import (
     SharedItem,
     Status,
 )
+from sportello.cases.models import Status as CaseStatus
 from sportello.directory.models import Service as DirectoryService
 from sportello.directory.models import ServiceStatus
 from sportello.privacy.operations import record_audit
@@ -183,6 +184,8 @@ def propose_referral(
         created_by=actor,
         created_at=at,
     )
+    referral_letter.freeze_letter(referral)
+    referral.save(update_fields=["letter_body"])
     _audit(
         actor,
         referral,
@@ -241,6 +244,10 @@ def send_referral(actor: User, referral_id: int, *, how: str) -> Referral:
     handed to the person; the follow-up is due N working days later."""
     referral = _locked_referral(actor, referral_id)
     _require_status(referral, (ReferralStatus.PROPOSED,), _("inviarlo"))
+    if referral.case.status == CaseStatus.CLOSED:
+        raise ValidationError(
+            _("La presa in carico è chiusa: riaprila per inviare la lettera, o chiudi l'invio.")
+        )
     if how not in SentHow.values:
         raise ValidationError({"how": [_("Scegli come inviare la lettera.")]})
     sent_to = _address(referral, how)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import lzma
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +37,9 @@ from sportello.directory.models import (
 )
 from sportello.privacy.operations import record_audit
 from sportello.services import queries as catalogue
+from sportello.services.models import Organisation
 from sportello.services.models import Service as DeskService
+from sportello.services.queries import current_organisation
 
 # A directory is a few thousand rows: far below these, far above any zip bomb's first bite.
 MAX_ZIP_BYTES = 20 * 1024 * 1024
@@ -310,6 +314,9 @@ def import_package(
     """Bring the directory to what the package says, in one transaction: new rows added,
     changed rows updated, rows the package leaves out listed and kept. Any error refuses the
     whole package (PackageRefused) and nothing is written; a dry run reports and writes nothing."""
+    # One import at a time: two coordinators uploading at once would each compare against a
+    # database the other is changing.
+    Organisation.objects.select_for_update().filter(pk=current_organisation().pk).exists()
     package = read_checked(files)
     current = package_from_database()
     now = catalogue.now()
@@ -579,7 +586,7 @@ def files_from_zip(data: bytes) -> dict[str, bytes]:
             try:
                 with archive.open(info) as member:
                     content = member.read(budget + 1)
-            except (zipfile.BadZipFile, OSError, NotImplementedError):
+            except (zipfile.BadZipFile, OSError, NotImplementedError, zlib.error, lzma.LZMAError):
                 raise _zip_error(
                     hsds.gettext_noop("Il file è danneggiato nell'archivio."), info.filename
                 ) from None

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sportello.accounts.roles import Role
+from sportello.directory import policies
 from sportello.directory.hsds_operations import (
     MAX_ZIP_BYTES,
     PackageRefused,
@@ -56,7 +56,7 @@ class PackageForm(BootstrapItaliaForm):
 
 def _coordinator(request: HttpRequest) -> None:
     # Others do not learn that the page exists.
-    if not request.user.has_role(Role.COORDINATOR):  # type: ignore[union-attr]
+    if not policies.maintains_directory(request.user):
         raise Http404
 
 

@@ -107,6 +107,17 @@ def search(
     return found
 
 
+def descendants_of(code: str) -> list[TaxonomyTerm]:
+    """A need and every need under it, however deep the taxonomy goes."""
+    found = list(TaxonomyTerm.objects.filter(code=code))
+    frontier = [term.pk for term in found]
+    while frontier:
+        children = list(TaxonomyTerm.objects.filter(parent__in=frontier))
+        found += children
+        frontier = [term.pk for term in children]
+    return found
+
+
 def matching(
     *,
     need: str | None = None,
@@ -118,7 +129,7 @@ def matching(
     """The database side of the search (everything but ``open_now``), shared with the API."""
     services = Service.objects.filter(status=ServiceStatus.ACTIVE)
     if need:
-        terms = TaxonomyTerm.objects.filter(Q(code=need) | Q(parent__code=need))
+        terms = descendants_of(need)
         services = services.filter(
             pk__in=Service.taxonomy_terms.through.objects.filter(taxonomyterm__in=terms).values(
                 "service_id"

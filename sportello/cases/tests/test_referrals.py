@@ -343,3 +343,37 @@ def test_an_answered_referral_is_not_reminded(cast, target, frozen_now):
     frozen_now(referral.follow_up_due_at + datetime.timedelta(days=1))
     assert referral_tasks.remind_unanswered() == 0
     assert not Alert.objects.exists()
+
+
+def test_the_letter_keeps_what_was_agreed_when_details_change_later(named_case, cast, target):
+    referral = _propose(cast.primary, named_case, target, shared=[SharedItem.CONTACT])
+    person = named_case.person
+    person.email = "nuova.email@example.org"  # added after the person agreed
+    person.save()
+    referral.refresh_from_db()
+    text = _text(letter_pdf(referral))
+    assert PHONE in text and "nuova.email@example.org" not in text
+
+
+def test_a_letter_already_queued_is_not_e_mailed_once_the_referral_is_closed(
+    cast, target, django_capture_on_commit_callbacks
+):
+    referral = _propose(cast.primary, cast.case, target)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        referrals.send_referral(cast.primary, referral.pk, how="email")
+    referrals.close_referral(cast.primary, referral.pk, note="La persona ha rinunciato")
+    for callback in queued:
+        callback()
+    assert mail.outbox == []
+
+
+def test_a_closed_cases_referral_is_not_sent(cast, target):
+    from sportello.cases.models import Outcome
+
+    referral = _propose(cast.primary, cast.case, target)
+    Case.objects.filter(pk=cast.case.pk).update(
+        status="closed", outcome=Outcome.values[0], closed_at=cast.case.opened_at
+    )
+    _refused_and_unchanged(
+        lambda: referrals.send_referral(cast.primary, referral.pk, how="handed"), referral
+    )

@@ -159,3 +159,13 @@ def test_the_command_exits_non_zero_from_the_shell(network, tmp_path):
 
     assert done.returncode != 0
     assert "non è un archivio zip" in done.stderr
+
+
+def test_a_zip_with_damaged_compressed_data_is_refused_not_a_crash():
+    content = b"id,name\r\n" + b"".join(b"%d,Ente %d\r\n" % (n, n) for n in range(400))
+    data = bytearray(zipped({"organizations.csv": content}))
+    header = 30 + len("organizations.csv")  # local file header, then the deflated bytes
+    for offset in range(header + 10, header + 30):
+        data[offset] ^= 0xFF
+    errors = refusal(bytes(data))
+    assert [error.text for error in errors] == ["Il file è danneggiato nell'archivio."]

@@ -245,3 +245,11 @@ def test_phones_fall_back_to_the_organizations(network):
     assert [phone.number for phone in queries.service_detail(service.pk).phones] == ["02 999"]
     Phone.objects.create(service=service, number="02 111")
     assert [phone.number for phone in queries.service_detail(service.pk).phones] == ["02 111"]
+
+
+def test_a_need_finds_services_filed_however_deep_under_it():
+    top = term("sostegno_test", "Sostegno")
+    middle = term("sostegno_lutto_test", "Lutto", parent=top)
+    term("lutto_perinatale_test", "Lutto perinatale", parent=middle)
+    deep = make_service("Gruppo di auto aiuto", needs=["lutto_perinatale_test"])
+    assert [found.service for found in queries.search(need="sostegno_test")] == [deep]
