@@ -21,11 +21,14 @@ class ServiceFilterForm(BootstrapItaliaForm):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", _("Tutta la città"))] + [(n, str(n)) for n in range(1, MUNICIPI + 1)],
+        choices=[],  # in the request's language: see __init__
     )
 
     def __init__(self, *args: Any, needs: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["municipio"].choices = [("", _("Tutta la città"))] + [
+            (n, _("Municipio %(n)d") % {"n": n}) for n in range(1, MUNICIPI + 1)
+        ]
         self.fields["bisogno"].choices = [("", _("Tutti i bisogni"))] + [
             (term.code, directory_queries.term_name(term)) for term in needs
         ]

@@ -77,6 +77,9 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"reference": reference_of(referral)},
                 )
                 return redirect("cases:referral", pk=case.pk, referral_pk=referral.pk)
+        if request.method == "POST":
+            # Drawn again after a refusal: the list the filter shows, as before the submit.
+            form.fields["to_service"].queryset = referral_queries.services_for(need, municipio)
         _log_read(request, case, "proposta di invio")
         return render(
             request,

@@ -75,6 +75,9 @@ class ServiceForm(BootstrapItaliaForm):
     )
     url = forms.URLField(required=False, max_length=200, label=_("Sito web"), assume_scheme="https")
     free_of_charge = forms.BooleanField(required=False, initial=True, label=_("Gratuito"))
+    open_on_holidays = forms.BooleanField(
+        required=False, label=_("Aperto anche nei giorni festivi (con gli stessi orari)")
+    )
     fees_description = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -152,6 +155,7 @@ class ServiceForm(BootstrapItaliaForm):
             "pec_email": service.pec_email,
             "url": service.url,
             "free_of_charge": service.free_of_charge,
+            "open_on_holidays": service.open_on_holidays,
             "fees_description": service.fees_description,
             "needs": list(service.taxonomy_terms.all()),
             "languages": list(service.languages.all()),
@@ -184,6 +188,7 @@ class ServiceForm(BootstrapItaliaForm):
             eligibility_description=data["eligibility_description"],
             application_process=data["application_process"],
             free_of_charge=data["free_of_charge"],
+            open_on_holidays=data["open_on_holidays"],
             fees_description=data["fees_description"],
             location=operations.LocationData(
                 name=data["location_name"],

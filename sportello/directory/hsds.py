@@ -113,6 +113,7 @@ class ServiceRow:
     last_modified: datetime.datetime | None = None
     pec_email: str = ""
     free_of_charge: bool = True
+    open_on_holidays: bool = False
     desk_service: str = ""
     verified_at: datetime.datetime | None = None
     is_sample: bool = False
@@ -537,6 +538,11 @@ TABLES: tuple[Table, ...] = (
             Column("last_modified", DATETIME),
             Column("pec_email", EMAIL, description="Estensione: posta elettronica certificata."),
             Column("free_of_charge", BOOLEAN, description="Estensione: servizio gratuito."),
+            Column(
+                "open_on_holidays",
+                BOOLEAN,
+                description="Estensione: mantiene i suoi orari anche nei giorni festivi.",
+            ),
             Column(
                 "desk_service",
                 SLUG,

@@ -230,6 +230,7 @@ def _service_row(row: Service) -> hsds.ServiceRow:
         last_modified=_local(row.last_modified),
         pec_email=row.pec_email,
         free_of_charge=row.free_of_charge,
+        open_on_holidays=row.open_on_holidays,
         desk_service=row.desk_service.code if row.desk_service else "",
         verified_at=_local(row.verified_at),
         is_sample=row.is_sample,

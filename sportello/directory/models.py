@@ -112,6 +112,8 @@ class Service(Verified):
     eligibility_description = models.TextField(_("a chi si rivolge"), blank=True)
     application_process = models.TextField(_("come accedere"), blank=True)
     free_of_charge = models.BooleanField(_("gratuito"), default=True)
+    # Emergency lines and shelters keep their hours on public holidays too.
+    open_on_holidays = models.BooleanField(_("aperto anche nei giorni festivi"), default=False)
     fees_description = models.TextField(_("costi"), blank=True)
     languages = models.ManyToManyField(
         Language, blank=True, related_name="+", verbose_name=_("lingue")

@@ -98,6 +98,7 @@ class ServiceData:
     application_process: str = ""
     free_of_charge: bool = True
     fees_description: str = ""
+    open_on_holidays: bool = False
     location: LocationData | None = None
     phones: tuple[PhoneData, ...] = ()
     schedules: tuple[ScheduleData, ...] = ()
@@ -258,6 +259,7 @@ def write_service(service: Service, data: ServiceData) -> Service:
     service.eligibility_description = data.eligibility_description.strip()
     service.application_process = data.application_process.strip()
     service.free_of_charge = data.free_of_charge
+    service.open_on_holidays = data.open_on_holidays
     service.fees_description = "" if data.free_of_charge else data.fees_description.strip()
     service.desk_service = data.desk_service
     service.is_sample = data.is_sample

@@ -170,17 +170,22 @@ def service_detail(pk: object, at: datetime.datetime | None = None) -> Found:
 
 
 def service_calendar(
-    service: Service, *, on: datetime.date | None = None, rules: CalendarRules | None = None
+    service: Service,
+    *,
+    on: datetime.date | None = None,
+    rules: CalendarRules | None = None,
+    weekly: dict[int, list[Interval]] | None = None,
 ) -> OpeningCalendar:
     """The service's weekly hours (its own and those at its locations) valid ``on`` a day
-    (default: today), closed on the desk's public holidays and patron day."""
+    (default: today), closed on the desk's public holidays and patron day unless it says it
+    keeps its hours on holidays."""
     rules = rules or calendar_rules()
     on = on or catalogue.now().astimezone(rules.timezone).date()
     return OpeningCalendar(
         timezone=rules.timezone,
-        weekly=weekly_hours(service, on),
-        holidays=rules.holidays,
-        patron_days=rules.patron_days,
+        weekly=weekly if weekly is not None else weekly_hours(service, on),
+        holidays=None if service.open_on_holidays else rules.holidays,
+        patron_days=() if service.open_on_holidays else rules.patron_days,
     )
 
 
@@ -228,12 +233,7 @@ def term_name(term: TaxonomyTerm) -> str:
 def _found(service: Service, rules: CalendarRules, at: datetime.datetime) -> Found:
     local = at.astimezone(rules.timezone)
     weekly = weekly_hours(service, local.date())
-    calendar = OpeningCalendar(
-        timezone=rules.timezone,
-        weekly=weekly,
-        holidays=rules.holidays,
-        patron_days=rules.patron_days,
-    )
+    calendar = service_calendar(service, on=local.date(), rules=rules, weekly=weekly)
     has_hours = any(weekly.values())
     phones = list(service.phones.all()) or list(service.organization.phones.all())
     return Found(

@@ -130,6 +130,14 @@ def test_nothing_with_weekly_hours_is_open_on_a_public_holiday(network, frozen_n
     assert "CPS Niguarda" in names(queries.search(open_now=True))
 
 
+def test_a_service_that_keeps_its_hours_on_holidays_is_open_on_them(network, frozen_now):
+    frozen_now(rome(2026, 12, 8, 10, 0))  # Immacolata Concezione
+    service = next(item.service for item in queries.search() if item.service.name == "CPS Niguarda")
+    service.open_on_holidays = True
+    service.save()
+    assert names(queries.search(open_now=True)) == ["CPS Niguarda"]
+
+
 def test_open_now_can_be_asked_for_another_instant(network):
     assert names(queries.search(open_now=True, at=rome(2026, 11, 26, 15, 0))) == [
         "Centro antiviolenza",
