@@ -41,8 +41,13 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     with transaction.atomic():
         case = queries.case_for(user, pk)
-        if not referrals.can_refer(user, case) or case.status == Status.CLOSED:
+        if not referrals.can_refer(user, case):
             raise Http404
+        if case.status == Status.CLOSED:
+            messages.error(
+                request, _("La presa in carico è chiusa: riaprila per proporre un invio.")
+            )
+            return redirect("cases:case", pk=case.pk)
         needs = referral_queries.needs()
         filters = ServiceFilterForm(request.GET or None, needs=needs)
         need, municipio = "", None

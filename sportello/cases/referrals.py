@@ -224,6 +224,18 @@ def follow_up_due(sent_at: datetime.datetime) -> datetime.datetime:
 def _address(referral: Referral, how: str) -> str:
     service = referral.to_service
     if how == SentHow.EMAIL:
+        if {SharedItem.RISK, SharedItem.SUMMARY} & set(referral.shared):
+            # Ordinary e-mail may pass through mailboxes anyone at the service reads.
+            raise ValidationError(
+                {
+                    "how": [
+                        _(
+                            "La lettera contiene dati sulla salute (valutazione del rischio o "
+                            "sintesi del percorso): inviala per PEC o consegnala alla persona."
+                        )
+                    ]
+                }
+            )
         if not service.email:
             raise ValidationError(
                 {"how": [_("Il servizio non ha un indirizzo email: scegli un altro modo.")]}

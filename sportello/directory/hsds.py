@@ -702,6 +702,8 @@ class Existing:
     service_at_location_pairs: Mapping[tuple[uuid.UUID, uuid.UUID], uuid.UUID] = field(
         default_factory=dict
     )
+    # The moment of the import: nobody verified an entry after it (None: not checked).
+    now: datetime.datetime | None = None
 
 
 def read_package(
@@ -1009,6 +1011,20 @@ def _check_existing(
                         {"value": read.row.code},
                     )
                 )
+    if existing.now is not None:
+        for name in ("organizations", "services"):
+            for read in tables.get(name, []):
+                verified = read.row.verified_at
+                if verified is not None and verified > existing.now:
+                    errors.append(
+                        PackageError(
+                            f"{name}.csv",
+                            read.line,
+                            "verified_at",
+                            gettext_noop("La data di verifica è nel futuro."),
+                            {},
+                        )
+                    )
     if existing.desk_services is not None:
         for read in tables.get("services", []):
             code = read.row.desk_service

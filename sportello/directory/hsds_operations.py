@@ -278,6 +278,7 @@ def export_package() -> dict[str, bytes]:
 
 def _existing() -> hsds.Existing:
     return hsds.Existing(
+        now=catalogue.now(),
         languages=frozenset(Language.objects.values_list("code", flat=True)),
         desk_services=frozenset(DeskService.objects.values_list("code", flat=True)),
         taxonomy_codes=dict(TaxonomyTerm.objects.values_list("code", "id")),

@@ -377,3 +377,12 @@ def test_a_closed_cases_referral_is_not_sent(cast, target):
     _refused_and_unchanged(
         lambda: referrals.send_referral(cast.primary, referral.pk, how="handed"), referral
     )
+
+
+@pytest.mark.parametrize("health", [SharedItem.RISK, SharedItem.SUMMARY])
+def test_health_details_never_go_by_plain_email(cast, target, health):
+    referral = _propose(cast.primary, cast.case, target, shared=[SharedItem.REASON, health])
+    _refused_and_unchanged(
+        lambda: referrals.send_referral(cast.primary, referral.pk, how="email"), referral
+    )
+    referrals.send_referral(cast.primary, referral.pk, how="pec")  # certified mail is fine

@@ -205,3 +205,26 @@ def test_a_code_held_by_a_row_outside_the_package_is_refused(network, make_staff
         ("taxonomy_terms.csv", "code")
     ]
     assert TaxonomyTerm.objects.filter(code="crisi").exists()
+
+
+def test_a_verification_dated_in_the_future_is_refused(network, make_staff):
+    import csv
+    import io
+
+    files = dict(export_package())
+    rows = list(csv.DictReader(io.StringIO(files["services.csv"].decode("utf-8"))))
+    rows[0]["verified_at"] = "2099-01-01T09:00:00+01:00"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    files["services.csv"] = out.getvalue().encode("utf-8")
+    before = snapshot()
+
+    with pytest.raises(PackageRefused) as refused:
+        import_package(make_staff("coordinator"), files)
+
+    assert ("services.csv", 2, "verified_at") in {
+        (error.file, error.row, error.column) for error in refused.value.package_errors
+    }
+    assert snapshot() == before
