@@ -27,11 +27,31 @@ def through_the_broker(celery_worker_process):
     conf.task_always_eager = eager
 
 
+def desk_open_all_day(*moments: datetime.datetime) -> None:
+    """The desk open round the clock on the days of these moments, whatever the hour or the
+    holiday this test runs on: out of hours a contact without a number would be closed."""
+    from sportello.services.models import CalendarException
+    from sportello.services.queries import current_organisation
+
+    organisation = current_organisation()
+    for day in {timezone.localdate(moment) for moment in moments}:
+        CalendarException.objects.update_or_create(
+            organisation=organisation,
+            day=day,
+            defaults={
+                "kind": CalendarException.Kind.HOURS,
+                "opens": datetime.time(0, 0),
+                "closes": datetime.time(23, 59, 59),
+            },
+        )
+
+
 def test_a_worker_escalates_an_overdue_follow_up_and_emails_the_coordinator(
     through_the_broker, milan, make_staff, make_contact, frozen_now
 ):
     # The worker lives in real time: the follow-up was due an hour ago, set up two hours ago.
     real_now = timezone.now()
+    desk_open_all_day(real_now - datetime.timedelta(hours=2), real_now)
     frozen_now(real_now - datetime.timedelta(hours=2))
     professional = make_staff("professional", "paola")
     coordinator = make_staff("coordinator", "carla")
