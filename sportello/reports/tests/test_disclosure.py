@@ -1,0 +1,114 @@
+"""Disclosure control: small counts hidden, and no hidden count recoverable from the published
+totals, checked by an attacker who uses numpy's linear algebra rather than the kernel's own."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sportello.reports.disclosure import (
+    DisclosureError,
+    Protected,
+    determined_cells,
+    equations,
+    protect,
+)
+
+
+def recoverable(result: Protected) -> set[tuple[int, int]]:
+    """What an attacker with the published totals can compute exactly: a hidden cell whose unit
+    vector lies in the row space of the equations (numpy's rank, independent of the kernel)."""
+    shape = (len(result.counts), len(result.counts[0]))
+    unknowns, matrix = equations(
+        shape, result.hidden, result.hidden_row_totals, result.hidden_column_totals
+    )
+    if not matrix:
+        return set()
+    a = np.array(matrix, dtype=float)
+    rank = np.linalg.matrix_rank(a)
+    found = set()
+    for index, cell in enumerate(unknowns):
+        unit = np.zeros((1, len(unknowns)))
+        unit[0, index] = 1
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
+            found.add(cell)
+    return found
+
+
+def test_small_counts_are_hidden_and_zero_is_not_small():
+    result = protect([[12, 3, 0], [20, 15, 9], [7, 8, 30]])
+    assert result.primary == {(0, 1)} and result.shown(0, 1) == "<5"
+    # Nobody is in an empty cell: never primary, though a cheap cell to hide alongside.
+    assert (0, 2) not in result.primary
+    secondary = sorted(result.hidden - result.primary)
+    assert secondary and all(result.shown(*cell) == "n.d." for cell in secondary)
+    assert result.shown(0, 1, mark="x") == "x"
+
+
+def test_one_hidden_cell_takes_three_more_with_it():
+    result = protect([[12, 3, 20], [20, 15, 9], [7, 8, 30]])
+    # Alone in its row and column it would be the total minus the rest: a rectangle hides it.
+    assert len(result.hidden) >= 4 and result.primary == {(0, 1)}
+    assert recoverable(result) == set()
+    assert determined_cells((3, 3), result.hidden) == set()
+
+
+def test_the_cheapest_cells_are_hidden_alongside():
+    result = protect([[50, 2, 40], [60, 45, 6], [70, 80, 90]])
+    # (0,1) and (1,2) are small; hiding (0,2) and (1,1) closes the rectangle at the least cost.
+    assert result.hidden == {(0, 1), (1, 2), (0, 2), (1, 1)}
+
+
+def test_a_small_total_is_hidden_too():
+    result = protect([[1, 2], [30, 40]])
+    assert 0 in result.hidden_row_totals
+    assert recoverable(result) == set()
+
+
+def test_a_single_column_is_protected_without_row_totals():
+    result = protect([[3], [40], [50]])
+    assert result.hidden_row_totals == {0, 1, 2}
+    assert recoverable(result) == set() and (0, 0) in result.hidden
+
+
+@pytest.mark.parametrize(
+    ("counts", "threshold", "message"),
+    [
+        ([[1, 2], [3]], 5, "same number of columns"),
+        ([[1, -2]], 5, "whole numbers ≥ 0"),
+        ([], 5, "at least one row"),
+        ([[1, 2]], 2, "threshold"),
+    ],
+)
+def test_bad_tables_are_refused_clearly(counts, threshold, message):
+    with pytest.raises(DisclosureError, match=message):
+        protect(counts, threshold=threshold)
+
+
+tables = st.integers(min_value=2, max_value=5).flatmap(
+    lambda rows: st.integers(min_value=2, max_value=5).flatmap(
+        lambda columns: st.lists(
+            st.lists(st.integers(min_value=0, max_value=25), min_size=columns, max_size=columns),
+            min_size=rows,
+            max_size=rows,
+        )
+    )
+)
+
+
+@settings(max_examples=60)
+@given(tables, st.integers(min_value=3, max_value=10))
+def test_random_tables_hide_every_small_count_and_give_none_away(counts, threshold):
+    result = protect(counts, threshold=threshold)
+    small = {
+        (r, c)
+        for r, row in enumerate(counts)
+        for c, value in enumerate(row)
+        if 0 < value < threshold
+    }
+    assert small <= result.hidden
+    assert recoverable(result) == set()
+    for r, row in enumerate(counts):
+        for c, value in enumerate(row):
+            if (r, c) not in result.hidden:
+                assert result.shown(r, c) == value
