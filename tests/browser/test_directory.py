@@ -287,7 +287,12 @@ def test_the_coordinator_maintains_the_network_and_its_hsds_package(
     page.get_by_role("link", name=CAV_NORD).click()
     page.wait_for_url("**/personale/rete/gestione/servizi/*/")
     assert page.locator("form input[name=name]").input_value() == CAV_NORD
+    assert page.get_by_label("Aperto anche nei giorni festivi (con gli stessi orari)").count() == 1
     check(page, "directory-service-form")
+    service_form = page.url
+    page.goto(service_form.replace("/personale/", "/en/personale/", 1))
+    assert page.get_by_label("Also open on public holidays (same hours)").count() == 1
+    check(page, "directory-service-form-en")
 
     page.goto(f"{live_server.url}/personale/rete/dati/")
     with page.expect_download() as download_info:
