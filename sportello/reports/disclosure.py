@@ -202,3 +202,48 @@ def _secondary(
         # Hiding every cell of every constrained line is always safe.
         return frozenset(hide)
     return frozenset(cell for cell, var in hide.items() if solver.value(var))
+
+
+@dataclass(frozen=True)
+class LabelledTable:
+    """A table as it leaves the system: row and column labels around protected counts."""
+
+    title: str
+    row_labels: tuple[str, ...]
+    column_labels: tuple[str, ...]
+    protected: Protected
+
+    def published_rows(self, *, total_label: str = "Totale") -> list[list[str]]:
+        """Header, one line per row with its total, and the column totals, as text: hidden
+        cells and totals carry their marks, so the numbers cannot leave unprotected."""
+        protected = self.protected
+        header = ["", *self.column_labels, total_label]
+        lines = [header]
+        for r, label in enumerate(self.row_labels):
+            cells = [str(protected.shown(r, c)) for c in range(len(self.column_labels))]
+            total = "n.d." if r in protected.hidden_row_totals else str(protected.row_totals[r])
+            lines.append([label, *cells, total])
+        column_totals = [
+            "n.d." if c in protected.hidden_column_totals else str(total)
+            for c, total in enumerate(protected.column_totals)
+        ]
+        grand = sum(protected.row_totals)
+        shown_grand = str(grand) if not _small(grand, protected.threshold) else "n.d."
+        lines.append([total_label, *column_totals, shown_grand])
+        return lines
+
+
+def labelled(
+    title: str,
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    counts: Sequence[Sequence[int]],
+    *,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> LabelledTable:
+    """Protect a labelled table; the labels must match the counts' shape."""
+    if len(row_labels) != len(counts) or any(len(row) != len(column_labels) for row in counts):
+        raise DisclosureError("the labels do not match the table's rows and columns")
+    return LabelledTable(
+        title, tuple(row_labels), tuple(column_labels), protect(counts, threshold=threshold)
+    )

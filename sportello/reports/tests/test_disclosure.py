@@ -112,3 +112,32 @@ def test_random_tables_hide_every_small_count_and_give_none_away(counts, thresho
         for c, value in enumerate(row):
             if (r, c) not in result.hidden:
                 assert result.shown(r, c) == value
+
+
+def test_a_labelled_table_leaves_with_its_marks_and_totals():
+    from sportello.reports.disclosure import labelled
+
+    table = labelled(
+        "Contatti per servizio e canale",
+        ["Emergenze", "Vittime"],
+        ["Centralino", "Web", "Telefonia"],
+        [[40, 3, 22], [15, 30, 9]],
+    )
+    rows = table.published_rows()
+    assert rows[0] == ["", "Centralino", "Web", "Telefonia", "Totale"]
+    assert rows[1][2] == "<5" and rows[1][4] == "65"
+    assert rows[-1][0] == "Totale" and rows[-1][-1] == "119"
+    # Every hidden cell is a mark, never its number; the others are their numbers.
+    for r in range(2):
+        for c in range(3):
+            expected = table.protected.shown(r, c)
+            assert rows[r + 1][c + 1] == str(expected)
+            if (r, c) in table.protected.hidden:
+                assert expected in ("<5", "n.d.")
+
+
+def test_labels_must_match_the_table():
+    from sportello.reports.disclosure import labelled
+
+    with pytest.raises(DisclosureError, match="labels"):
+        labelled("t", ["a"], ["x", "y"], [[1, 2], [3, 4]])
