@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "sportello.rota",
     "sportello.appointments",
     "sportello.directory",
+    "sportello.reports",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.roles import Role
+from sportello.field_encryption import EncryptedTextField
 
 
 class ChainHead(models.Model):
@@ -145,3 +146,249 @@ class AuditEvent(ChainedLogRow):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.actor_label} {self.action} {self.object_type} {self.object_id}"
+
+
+class ProcessingActivity(models.Model):
+    """One entry of the records of processing (registro dei trattamenti, Art. 30 GDPR), kept as
+    data so that the DPO edits it when the desk changes and exports it when asked."""
+
+    code = models.SlugField(_("codice"), max_length=60, unique=True)
+    name = models.CharField(_("trattamento"), max_length=200)
+    purpose = models.TextField(_("finalità"))
+    legal_basis = models.TextField(_("base giuridica"))
+    data_subjects = models.TextField(_("categorie di interessati"))
+    data_categories = models.TextField(_("categorie di dati personali"))
+    special_categories = models.BooleanField(_("dati particolari (art. 9)"), default=False)
+    recipients = models.TextField(_("destinatari"), blank=True)
+    transfers = models.TextField(_("trasferimenti verso paesi terzi"), blank=True)
+    retention = models.TextField(_("termini di conservazione"))
+    security_measures = models.TextField(_("misure di sicurezza"))
+    controller = models.CharField(_("titolare"), max_length=200)
+    processors = models.TextField(_("responsabili del trattamento"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordine"), default=0)
+    updated_at = models.DateTimeField(_("aggiornato il"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("aggiornato da"),
+    )
+
+    class Meta:
+        verbose_name = _("trattamento")
+        verbose_name_plural = _("registro dei trattamenti")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", _("accesso")
+    RECTIFICATION = "rectification", _("rettifica")
+    ERASURE = "erasure", _("cancellazione")
+    RESTRICTION = "restriction", _("limitazione")
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("aperta")
+    DONE = "done", _("evasa")
+    REFUSED = "refused", _("respinta")
+
+
+class DataSubjectRequest(models.Model):
+    """A person's request under Articles 15–18 GDPR, answered within one month of receipt
+    (extendable by two more months with a reason, Art. 12(3))."""
+
+    reference = models.CharField(_("riferimento"), max_length=20, unique=True)
+    kind = models.CharField(_("tipo"), max_length=20, choices=RequestKind.choices)
+    status = models.CharField(
+        _("stato"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    # The person the request is about, once the DPO has found them; kept as a plain number
+    # too, so an erased person's request still says whom it concerned by pseudonym only.
+    person = models.ForeignKey(
+        "cases.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="data_subject_requests",
+        verbose_name=_("persona"),
+    )
+    person_pseudonym = models.CharField(_("pseudonimo"), max_length=16, blank=True)
+    # How the requester identified themselves and what they asked: personal data, encrypted.
+    requester = EncryptedTextField(_("richiedente e identificazione"))
+    details = EncryptedTextField(_("richiesta"), blank=True)
+    received_at = models.DateTimeField(_("ricevuta il"))
+    due_at = models.DateTimeField(_("da evadere entro"))
+    extension_reason = EncryptedTextField(_("motivo della proroga"), blank=True)
+    closed_at = models.DateTimeField(_("chiusa il"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chiusa da"),
+    )
+    answer = EncryptedTextField(_("risposta"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registrata da"),
+    )
+
+    class Meta:
+        verbose_name = _("richiesta dell'interessato")
+        verbose_name_plural = _("richieste degli interessati")
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["status", "due_at"], name="privacy_dsr_status_due_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ErasureRecord(models.Model):
+    """What an erasure removed and why: kinds and counts, never the erased data itself."""
+
+    request = models.ForeignKey(
+        DataSubjectRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="erasures",
+        verbose_name=_("richiesta"),
+    )
+    at = models.DateTimeField(_("quando"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("eseguita da"),
+    )
+    # Which record kind ("case", "contact", "session"…) and how many of them.
+    record_kind = models.CharField(_("tipo di dato"), max_length=40)
+    count = models.PositiveIntegerField(_("quanti"))
+    action = models.CharField(_("azione"), max_length=20)  # "erased", "pseudonymised", "kept"
+    reason = models.TextField(_("motivo"))
+
+    class Meta:
+        verbose_name = _("registrazione di cancellazione")
+        verbose_name_plural = _("registrazioni di cancellazione")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.action} {self.count} {self.record_kind}"
+
+
+class LegalHold(models.Model):
+    """Data that must be kept despite an erasure request or expired retention (a court order,
+    a report to the judicial authority, a pending complaint) until the hold is lifted."""
+
+    person = models.ForeignKey(
+        "cases.Person",
+        on_delete=models.PROTECT,
+        related_name="legal_holds",
+        verbose_name=_("persona"),
+    )
+    reason = EncryptedTextField(_("motivo"))
+    placed_at = models.DateTimeField(_("disposto il"))
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(_("revocato il"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("vincolo di conservazione")
+        verbose_name_plural = _("vincoli di conservazione")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.placed_at:%Y-%m-%d}"
+
+
+class ProcessingRestriction(models.Model):
+    """Processing of a person's data restricted (Art. 18): their records may be kept and read
+    by the DPO, not changed, until the restriction is lifted."""
+
+    person = models.ForeignKey(
+        "cases.Person",
+        on_delete=models.PROTECT,
+        related_name="restrictions",
+        verbose_name=_("persona"),
+    )
+    request = models.ForeignKey(
+        DataSubjectRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="restrictions",
+        verbose_name=_("richiesta"),
+    )
+    since = models.DateTimeField(_("dal"))
+    lifted_at = models.DateTimeField(_("revocata il"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("limitazione del trattamento")
+        verbose_name_plural = _("limitazioni del trattamento")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.since:%Y-%m-%d}"
+
+
+class RetentionAction(models.TextChoices):
+    PSEUDONYMISE = "pseudonymise", _("pseudonimizzare")
+    DELETE = "delete", _("cancellare")
+
+
+class RetentionRule(models.Model):
+    """How long one kind of record is kept, and what happens when that time is over."""
+
+    record_kind = models.CharField(_("tipo di dato"), max_length=40, unique=True)
+    months = models.PositiveSmallIntegerField(_("mesi di conservazione"))
+    action = models.CharField(_("azione"), max_length=20, choices=RetentionAction.choices)
+    active = models.BooleanField(_("attiva"), default=True)
+    basis = models.TextField(_("motivazione"), blank=True)
+
+    class Meta:
+        verbose_name = _("regola di conservazione")
+        verbose_name_plural = _("regole di conservazione")
+        ordering = ["record_kind"]
+
+    def __str__(self) -> str:
+        return f"{self.record_kind}: {self.months}"
+
+
+class RetentionRun(models.Model):
+    """One pass of retention, dry or real, with what it found or did per kind of record."""
+
+    started_at = models.DateTimeField(_("iniziata il"))
+    finished_at = models.DateTimeField(_("finita il"), null=True, blank=True)
+    dry_run = models.BooleanField(_("prova"), default=True)
+    # The instant retention was measured from, so a real run can repeat a dry run exactly.
+    as_of = models.DateTimeField(_("riferita al"))
+    # {"record_kind": {"action": "delete", "due": n, "done": n, "held": n}, ...}
+    report = models.JSONField(_("resoconto"), default=dict, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("avviata da"),
+    )
+
+    class Meta:
+        verbose_name = _("esecuzione della conservazione")
+        verbose_name_plural = _("esecuzioni della conservazione")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'dry' if self.dry_run else 'real'}"
