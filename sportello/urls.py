@@ -27,5 +27,7 @@ urlpatterns += i18n_patterns(
     path("personale/rete/gestione/", include("sportello.directory.maintenance_urls")),
     path("personale/rete/dati/", include("sportello.directory.hsds_urls")),
     path("personale/rete/", include("sportello.directory.urls")),
+    path("personale/statistiche/", include("sportello.reports.urls")),
+    path("dati-aperti/", include("sportello.reports.open_data_urls")),
     prefix_default_language=False,
 )
