@@ -4,7 +4,7 @@ of a case they may not see is simply not found."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from sportello.accounts.models import User
 from sportello.cases import policies, queries
@@ -25,8 +25,13 @@ from sportello.services import queries as catalogue
 ENCRYPTED_REFERRAL_FIELDS = ("reason", "summary", "refusal_reason", "close_note")
 
 
+def overdue_at(at: datetime.datetime) -> Q:
+    """Sent, still unanswered, and past its follow-up time: the rule for querysets; is_overdue
+    is the same rule on a referral already loaded."""
+    return Q(status=ReferralStatus.SENT, follow_up_due_at__lte=at)
+
+
 def is_overdue(referral: Referral, at: datetime.datetime) -> bool:
-    """Sent, still unanswered, and past its follow-up time."""
     return (
         referral.status == ReferralStatus.SENT
         and referral.follow_up_due_at is not None

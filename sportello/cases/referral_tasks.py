@@ -23,6 +23,7 @@ from sportello.alerts.operations import raise_alert
 from sportello.cases.models import Referral, ReferralStatus, ReferralUrgency, SentHow
 from sportello.cases.models import Status as CaseStatus
 from sportello.cases.referral_letter import letter_pdf, reference_of
+from sportello.cases.referral_queries import overdue_at
 from sportello.privacy.models import AuditEvent
 from sportello.privacy.operations import record_audit
 from sportello.services import queries as catalogue
@@ -170,12 +171,7 @@ def _remind(referral_id: int, now: datetime.datetime) -> bool:
         referral = (
             Referral.objects.select_for_update(of=("self",))
             .select_related("case", "case__primary_professional", "created_by")
-            .filter(
-                pk=referral_id,
-                status=ReferralStatus.SENT,
-                follow_up_due_at__lte=now,
-                reminded_at__isnull=True,
-            )
+            .filter(overdue_at(now), pk=referral_id, reminded_at__isnull=True)
             .first()
         )
         if referral is None:
@@ -208,9 +204,7 @@ def remind_unanswered() -> int:
     Returns how many reminders were raised."""
     now = catalogue.now()
     due = list(
-        Referral.objects.filter(
-            status=ReferralStatus.SENT, follow_up_due_at__lte=now, reminded_at__isnull=True
-        )
+        Referral.objects.filter(overdue_at(now), reminded_at__isnull=True)
         .exclude(case__status=CaseStatus.CLOSED)
         .values_list("pk", flat=True)
     )
