@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sportello.accounts.view_guards import allowed_if
 from sportello.directory import policies
 from sportello.directory.hsds_operations import (
     MAX_ZIP_BYTES,
@@ -54,17 +53,13 @@ class PackageForm(BootstrapItaliaForm):
         return bytes(upload.read())
 
 
-def _coordinator(request: HttpRequest) -> None:
-    # Others do not learn that the page exists.
-    if not policies.maintains_directory(request.user):
-        raise Http404
+# Others do not learn that the pages exist.
+coordinators_only = allowed_if(policies.maintains_directory, refused=Http404)
 
 
-@never_cache
-@login_required
+@coordinators_only
 @require_http_methods(["GET", "POST"])
 def package_page(request: HttpRequest) -> HttpResponse:
-    _coordinator(request)
     context: dict[str, Any] = {}
     if request.method == "POST":
         form = PackageForm(request.POST, request.FILES)
@@ -94,11 +89,9 @@ def package_page(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/hsds/package.html", context, status=status)
 
 
-@never_cache
-@login_required
+@coordinators_only
 @require_GET
 def download(request: HttpRequest) -> HttpResponse:
-    _coordinator(request)
     name = f"rete-servizi-hsds-{catalogue.now():%Y%m%d}.zip"
     response = HttpResponse(package_to_zip(export_package()), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -2,20 +2,17 @@
 when (and what is due for review), the service and organization forms, "verified today" and
 "no longer active". Only coordinators: anyone else signed in gets 403."""
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from sportello.accounts.view_guards import allowed_if
 from sportello.directory import maintenance_queries, operations, policies
 from sportello.directory.forms import (
     OrganizationForm,
@@ -27,20 +24,10 @@ from sportello.directory.forms import (
 )
 from sportello.directory.models import Organization, Service
 
-View = Callable[..., HttpResponse]
 DUE_PARAMETER = "da_verificare"
 
 
-def coordinators_only(view: View) -> View:
-    @never_cache
-    @login_required
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not policies.maintains_directory(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return guarded
+coordinators_only = allowed_if(policies.maintains_directory)
 
 
 @coordinators_only

@@ -2,38 +2,23 @@
 button does the same without JavaScript), and a page per service."""
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from sportello.accounts.models import Language
+from sportello.accounts.view_guards import allowed_if
 from sportello.directory import queries
 from sportello.directory.models import MUNICIPI, Service, TaxonomyTerm
 from sportello.directory.policies import searches_directory
 from sportello.form_styling import BootstrapItaliaForm
 
-View = Callable[..., HttpResponse]
-
-
-def searchers_only(view: View) -> View:
-    """Signed-in professionals and coordinators; anyone else signed in gets 403."""
-
-    @login_required
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not searches_directory(request.user):  # type: ignore[arg-type]
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return guarded
+# Signed-in professionals and coordinators; anyone else signed in gets 403.
+searchers_only = allowed_if(searches_directory)
 
 
 class SearchForm(BootstrapItaliaForm):
