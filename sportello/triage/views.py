@@ -143,6 +143,9 @@ def _risk_page(request: HttpRequest, pk: int, bound: dict[str, Form] | None = No
 
 
 def _answer_rows(screening: Screening) -> list[tuple[str, bool]]:
+    # Erasure blanks the answers: saying "no" to every question would misstate the record.
+    if not screening.answers:
+        return []
     answers = json.loads(screening.answers)
     return [(str(text), bool(answers.get(name))) for name, text in questions.QUESTIONS.items()]
 

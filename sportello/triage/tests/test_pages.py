@@ -205,3 +205,15 @@ def test_marking_a_follow_up_done_is_a_404_for_a_colleague_outside_the_contact(
     assert client.post(reverse("triage:follow-up-done", args=[follow_up.pk])).status_code == 404
     follow_up.refresh_from_db()
     assert follow_up.done_at is None
+
+
+def test_a_screening_whose_answers_were_erased_says_so_instead_of_all_no(
+    in_conversation, professional, screen, signed_in
+):
+    screening = screen(professional, in_conversation, "high")
+    Screening.objects.filter(pk=screening.pk).update(answers="")
+    response = signed_in(professional).get(reverse("triage:risk", args=[in_conversation.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Le risposte non sono più conservate" in page
+    assert "<strong>No</strong>" not in page

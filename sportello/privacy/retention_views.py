@@ -1,0 +1,133 @@
+"""The DPO's retention pages: the rules, dry runs and their reports, the real run."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sportello.accounts.models import User
+from sportello.privacy import policies, retention
+from sportello.privacy.models import RetentionRule, RetentionRun
+from sportello.privacy.retention_forms import RetentionRuleForm
+
+HISTORY_LENGTH = 30
+
+
+def _dpo(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    # Staff who may not see it are not told that the page exists.
+    if not policies.is_data_protection_officer(user):
+        raise Http404
+    return user
+
+
+def _report_rows(run: RetentionRun) -> list[dict[str, object]]:
+    return [{"label": retention.kind_label(code), **line} for code, line in run.report.items()]
+
+
+@never_cache
+@login_required
+@require_GET
+def retention_home(request: HttpRequest) -> HttpResponse:
+    _dpo(request)
+    retention.ensure_default_rules()
+    rules = [
+        {"rule": rule, "label": retention.kind_label(rule.record_kind)}
+        for rule in RetentionRule.objects.all()
+    ]
+    runs = RetentionRun.objects.select_related("started_by")[:HISTORY_LENGTH]
+    return render(
+        request,
+        "privacy/retention.html",
+        {"rules": rules, "runs": [(run, _report_rows(run)) for run in runs]},
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def retention_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _dpo(request)
+    rule = get_object_or_404(RetentionRule, pk=pk)
+    form = RetentionRuleForm(request.POST or None, rule=rule)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            retention.update_rule(
+                user,
+                rule.pk,
+                months=data["months"],
+                action=data["action"],
+                active=data["active"],
+                basis=data["basis"],
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, _("Regola di conservazione aggiornata."))
+            return redirect("privacy:retention")
+    return render(
+        request,
+        "privacy/retention_rule.html",
+        {"form": form, "rule": rule, "label": retention.kind_label(rule.record_kind)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def retention_dry_run(request: HttpRequest) -> HttpResponse:
+    run = retention.dry_run(_dpo(request))
+    return redirect("privacy:retention-run", pk=run.pk)
+
+
+@never_cache
+@login_required
+@require_GET
+def retention_run(request: HttpRequest, pk: int) -> HttpResponse:
+    _dpo(request)
+    run = get_object_or_404(RetentionRun.objects.select_related("started_by"), pk=pk)
+    return _run_page(request, run)
+
+
+def _run_page(
+    request: HttpRequest, run: RetentionRun, error: str = "", status: int = 200
+) -> HttpResponse:
+    try:
+        retention.require_runnable(run)
+        runnable = True
+    except ValidationError:
+        runnable = False
+    return render(
+        request,
+        "privacy/retention_run.html",
+        {"run": run, "rows": _report_rows(run), "runnable": runnable, "error": error},
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def retention_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _dpo(request)
+    run = get_object_or_404(RetentionRun, pk=pk)
+    try:
+        retention.start_real_run(user, run.pk)
+    except ValidationError as error:
+        return _run_page(request, run, error=" ".join(error.messages), status=400)
+    messages.success(
+        request,
+        _(
+            "Esecuzione avviata: i dati scaduti si trattano a lotti. Il resoconto compare "
+            "nello storico."
+        ),
+    )
+    return redirect("privacy:retention")
