@@ -27,7 +27,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     if Role.SWITCHBOARD in roles:
         return redirect("intake:switchboard")
     if Role.DPO in roles:
-        return redirect("privacy:access-log")
+        return redirect("privacy:home")
     if roles & ADMIN_ROLES:
         return redirect("admin:index")
     return render(request, "accounts/no_role.html", status=403)

@@ -27,6 +27,7 @@ from sportello.appointments.models import (
 from sportello.appointments.video_settings import provider_from_settings
 from sportello.cases.models import Case
 from sportello.cases.models import Status as CaseStatus
+from sportello.cases.operations import require_unrestricted
 from sportello.privacy.operations import record_audit
 from sportello.rota import queries as rota
 from sportello.services import queries as catalogue
@@ -191,6 +192,7 @@ def book(
     if not policies.can_book(actor, case):
         raise PermissionDenied(_("Non puoi prenotare appuntamenti per questa presa in carico."))
     _require_open_case(case)
+    require_unrestricted(case)
     _check_professional(professional, case)
     _check_channel(channel)
     if rescheduled_from is not None:

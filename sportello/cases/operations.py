@@ -48,6 +48,7 @@ from sportello.cases.models import (
 from sportello.intake import phone_numbers
 from sportello.intake.models import Contact
 from sportello.privacy.operations import record_access, record_audit
+from sportello.privacy.subject_request_queries import is_restricted
 from sportello.services import queries as catalogue
 from sportello.services.models import Service
 from sportello.triage.safety import require_protocol_complete
@@ -86,13 +87,31 @@ def _refuse_unless(allowed: bool) -> None:
 
 
 def _case(user: User, case_id: int) -> Case:
-    """The case locked for the change, if the user may read it (Case.DoesNotExist otherwise)."""
-    return (
+    """The case locked for the change, if the user may read it (Case.DoesNotExist otherwise)
+    and its person's data are not restricted (Art. 18: kept and read, not changed)."""
+    case = (
         queries.visible_cases(user)
         .select_related("service", "person")
         .select_for_update(of=("self",))
         .get(pk=case_id)
     )
+    require_unrestricted(case)
+    return case
+
+
+def require_unrestricted(case: Case) -> None:
+    """Art. 18: a restricted person's data are kept and read, not changed, shared or used to
+    book: every operation that does so on a case asks here first."""
+    if is_restricted(case.person_id):
+        raise ValidationError(
+            _(
+                "Il trattamento dei dati della persona della presa in carico %(reference)s è "
+                "limitato su sua richiesta: la presa in carico si può consultare ma non "
+                "modificare finché la limitazione non è revocata."
+            ),
+            code="restricted",
+            params={"reference": case.reference},
+        )
 
 
 def _require_not_closed(case: Case, what: str) -> None:
@@ -104,7 +123,7 @@ def _require_not_closed(case: Case, what: str) -> None:
         )
 
 
-def _clean_person(data: PersonData, *, anonymous: bool) -> dict[str, Any]:
+def clean_person(data: PersonData, *, anonymous: bool) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     full_name = " ".join(data.full_name.split())
     if anonymous and full_name:
@@ -216,7 +235,7 @@ def open_case(
     if not policies.can_open_from(user, contact):
         raise PermissionDenied(_("Puoi aprire una presa in carico solo da un contatto tuo."))
     _require_in_no_open_case(contact)
-    values = _clean_person(person_data, anonymous=anonymous)
+    values = clean_person(person_data, anonymous=anonymous)
     goals = _clean_goals(goals)
     at = catalogue.now()
     person = _new_person(values, at)
@@ -254,7 +273,7 @@ def _local(at: datetime.datetime) -> datetime.datetime:
 def update_person(user: User, case_id: int, person_data: PersonData, *, anonymous: bool) -> Person:
     case = _case(user, case_id)
     _refuse_unless(policies.can_write_record(user, case))
-    values = _clean_person(person_data, anonymous=anonymous)
+    values = clean_person(person_data, anonymous=anonymous)
     person = Person.objects.select_for_update().get(pk=case.person_id)
     changed = sorted(
         name

@@ -27,6 +27,7 @@ from sportello.cases.models import (
     Status,
 )
 from sportello.cases.models import Status as CaseStatus
+from sportello.cases.operations import require_unrestricted
 from sportello.directory.models import Service as DirectoryService
 from sportello.directory.models import ServiceStatus
 from sportello.privacy.operations import record_audit
@@ -70,6 +71,7 @@ def _locked_case(actor: User, case_id: int) -> Case:
         .get(pk=case_id)
     )
     _refuse_unless(can_refer(actor, case))
+    require_unrestricted(case)
     return case
 
 
@@ -83,6 +85,7 @@ def _locked_referral(actor: User, referral_id: int) -> Referral:
         .get(pk=referral_id)
     )
     _refuse_unless(can_refer(actor, referral.case))
+    require_unrestricted(referral.case)
     return referral
 
 

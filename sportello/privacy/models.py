@@ -58,6 +58,7 @@ OBJECT_TYPE_LABELS = {
     "screening": _("valutazione del rischio"),
     "contact": _("contatto"),
     "consent": _("consenso informato"),
+    "access_log": _("registro degli accessi"),
 }
 
 

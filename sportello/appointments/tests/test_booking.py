@@ -158,3 +158,10 @@ def test_cancelling_is_for_who_may_book_and_only_once(desk, make_professional):
     cancelled = Appointment.objects.get()
     assert cancelled.cancel_reason == "La persona ha chiesto di spostarlo"
     assert cancelled.cancelled_by == desk["paola"]
+
+
+def test_no_session_is_booked_for_a_person_whose_processing_is_restricted(desk):
+    from sportello.privacy.models import ProcessingRestriction
+
+    ProcessingRestriction.objects.create(person=desk["case"].person, since=TUESDAY_1030)
+    refused(book_for(desk), "è limitato su sua richiesta")

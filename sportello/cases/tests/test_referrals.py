@@ -386,3 +386,18 @@ def test_health_details_never_go_by_plain_email(cast, target, health):
         lambda: referrals.send_referral(cast.primary, referral.pk, how="email"), referral
     )
     referrals.send_referral(cast.primary, referral.pk, how="pec")  # certified mail is fine
+
+
+def test_a_restricted_persons_data_are_neither_referred_nor_sent(cast, target):
+    from sportello.privacy.models import ProcessingRestriction
+
+    proposed = _propose(cast.primary, cast.case, target)
+    ProcessingRestriction.objects.create(person=cast.case.person, since=timezone.now())
+    before = (Referral.objects.count(), _audit_count())
+    with pytest.raises(ValidationError, match="limitato su sua richiesta"):
+        _propose(cast.primary, cast.case, target)
+    with pytest.raises(ValidationError, match="limitato su sua richiesta"):
+        referrals.send_referral(cast.primary, proposed.pk, how="pec")
+    proposed.refresh_from_db()
+    assert proposed.status == ReferralStatus.PROPOSED
+    assert (Referral.objects.count(), _audit_count()) == before

@@ -74,7 +74,7 @@ def test_each_role_lands_where_its_work_is(as_role, client):
         "switchboard": "/personale/centralino/",
         "professional": "/personale/casi/",
         "coordinator": "/personale/casi/coordinamento/",
-        "dpo": "/personale/privacy/registro-accessi/",
+        "dpo": "/personale/privacy/",
         "management": "/admin/",
     }
     for role, target in expected.items():

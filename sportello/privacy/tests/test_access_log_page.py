@@ -75,7 +75,9 @@ def test_newest_first_with_the_metadata_only(dpo, make_staff, log_read, client):
     assert "03/12/2026 16:00:00" in page
 
 
-def test_filters_by_user_case_break_glass_and_days(dpo, make_staff, log_read, client):
+def test_filters_by_user_case_break_glass_and_days_break_glass_first(
+    dpo, make_staff, log_read, client
+):
     first, second = make_staff("professional"), make_staff("professional")
     monday = rome(2026, 11, 30, 23, 30)  # late evening in Rome, already 22:30 UTC
     log_read(first, at=monday, case_id=1)  # 1
@@ -88,15 +90,28 @@ def test_filters_by_user_case_break_glass_and_days(dpo, make_staff, log_read, cl
         assert response.status_code == 200, response.context["form"].errors
         return _seqs(response)
 
-    assert seqs() == [4, 3, 2, 1]
+    # The break-glass access comes first, then the others newest first.
+    assert seqs() == [3, 4, 2, 1]
     assert seqs(user=first.pk) == [3, 1]
-    assert seqs(case_id=2) == [3, 2]
+    assert seqs(case=2) == [3, 2]
     assert seqs(break_glass_only="on") == [3]
     # Days are the desk's days (Europe/Rome), both ends included.
     assert seqs(date_from="2026-11-30", date_to="2026-11-30") == [1]
     assert seqs(date_from="2026-12-01", date_to="2026-12-02") == [3, 2]
-    assert seqs(date_from="2026-12-02") == [4, 3]
-    assert seqs(user=second.pk, case_id=1, date_to="2026-12-03") == [4]
+    assert seqs(date_from="2026-12-02") == [3, 4]
+    assert seqs(user=second.pk, case=1, date_to="2026-12-03") == [4]
+
+
+def test_break_glass_rows_carry_a_visible_badge(dpo, make_staff, log_read, client):
+    professional = make_staff("professional", username="rossi")
+    log_read(professional, case_id=4, action="break_glass", purpose="paziente in pericolo")
+    log_read(professional, case_id=5)
+    page = client.get(URL).content.decode()
+    first_row = page[page.index('data-seq="1"') : page.index('data-seq="2"')]
+    assert 'data-break-glass="1"' in first_row
+    assert '<span class="badge bg-danger">emergenza</span>' in first_row
+    later = page[page.index('data-seq="2"') :]
+    assert "badge bg-danger" not in later.split("</tr>")[0]
 
 
 @pytest.mark.parametrize(
@@ -107,7 +122,14 @@ def test_filters_by_user_case_break_glass_and_days(dpo, make_staff, log_read, cl
             "date_to",
             "Il giorno finale viene prima di quello iniziale.",
         ),
-        ({"case_id": "abc"}, "case_id", "Il numero della presa in carico è un numero intero."),
+        (
+            {"case": "abc"},
+            "case",
+            "Nessuna presa in carico ha questo riferimento: scrivilo come PC-2026-000042.",
+        ),
+        ({"case": "0"}, "case", "Il numero della presa in carico è maggiore di zero."),
+        ({"person": "P-NONE-00"}, "person", "Nessuna persona ha questo pseudonimo."),
+        ({"person": "P" * 17}, "person", "Lo pseudonimo ha al massimo 16 caratteri."),
         ({"date_from": "3/12/2026"}, "date_from", "Scrivi la data come AAAA-MM-GG."),
         ({"user": "999999"}, "user", "Scegli un utente dell'elenco."),
     ],
@@ -128,14 +150,14 @@ def test_fifty_a_page_and_the_page_links_keep_the_filters(dpo, log_read, client)
     for n in range(51):
         log_read(dpo, case_id=5, object_id=n)
     log_read(dpo, case_id=6)
-    first = client.get(URL, {"case_id": 5})
+    first = client.get(URL, {"case": 5})
     assert len(first.context["page"].object_list) == 50
     assert _seqs(first)[0] == 51
-    assert "?case_id=5&amp;page=2" in first.content.decode()
-    second = client.get(URL, {"case_id": 5, "page": 2})
+    assert "?case=5&amp;page=2" in first.content.decode()
+    second = client.get(URL, {"case": 5, "page": 2})
     assert _seqs(second) == [1]
     # A page past the end is the last page, not an error.
-    assert _seqs(client.get(URL, {"case_id": 5, "page": 99})) == [1]
+    assert _seqs(client.get(URL, {"case": 5, "page": 99})) == [1]
 
 
 def test_reading_the_page_writes_nothing_to_the_logs(dpo, log_read, client):
@@ -180,3 +202,78 @@ def test_the_admin_gives_the_dpo_a_read_only_view(milan, log_read, client):
     assert page.status_code == 200
     content = page.content.decode()
     assert "controllo periodico" in content and 'name="_save"' not in content
+
+
+@pytest.fixture
+def person_with_a_case(milan, make_staff, make_contact, frozen_now):
+    """A person, their case opened from one contact and joined by another, with a screening of
+    the first contact; and somebody else's case, contact and screening beside them."""
+    from sportello.cases.models import Case, Person
+    from sportello.services.models import Service
+    from sportello.triage.models import Screening
+
+    frozen_now(NOW)
+    opener = make_staff("professional", username="apre")
+
+    def make(pseudonym: str, reference: str):
+        person = Person.objects.create(pseudonym=pseudonym, created_at=NOW)
+        first, second = make_contact(NOW), make_contact(NOW)
+        case = Case.objects.create(
+            reference=reference,
+            person=person,
+            service=Service.objects.get(code="emergency"),
+            opened_from=first,
+            opened_at=NOW,
+            opened_by=opener,
+        )
+        case.contacts.add(second)
+        screening = Screening.objects.create(
+            contact=first,
+            at=NOW,
+            by=opener,
+            instrument_version="1",
+            answers="{}",
+            computed_level=1,
+            level=1,
+        )
+        return person, case, first, second, screening
+
+    return make
+
+
+def test_search_by_person_finds_their_cases_contacts_and_screenings_only(
+    dpo, log_read, person_with_a_case, client
+):
+    _person, case, first, second, screening = person_with_a_case("P-AAAA-22", "PC-2026-000001")
+    _other, other_case, other_contact, _o, other_screening = person_with_a_case(
+        "P-BBBB-33", "PC-2026-000002"
+    )
+    ours = [
+        log_read(dpo, case_id=case.pk, object_type="case", object_id=case.pk),
+        log_read(dpo, case_id=case.pk, object_type="session", object_id=99),
+        log_read(dpo, object_type="contact", object_id=first.pk),  # the contact it came from
+        log_read(dpo, object_type="contact", object_id=second.pk),  # a contact joined later
+        log_read(dpo, object_type="screening", object_id=screening.pk),
+    ]
+    theirs = [
+        log_read(dpo, case_id=other_case.pk, object_type="case", object_id=other_case.pk),
+        log_read(dpo, object_type="contact", object_id=other_contact.pk),
+        log_read(dpo, object_type="screening", object_id=other_screening.pk),
+        # The same number, another kind of record: not a read of the person's contact.
+        log_read(dpo, object_type="note", object_id=first.pk),
+    ]
+    assert theirs  # rows that must stay out
+    response = client.get(URL, {"person": " p-aaaa-22 "})  # spaces and case forgiven
+    assert response.status_code == 200
+    assert sorted(_seqs(response)) == sorted(row.seq for row in ours)
+
+
+def test_search_by_case_reference_or_number(dpo, log_read, person_with_a_case, client):
+    _person, case, *_rest = person_with_a_case("P-CCCC-44", "PC-2026-000042")
+    mine = log_read(dpo, case_id=case.pk)
+    log_read(dpo, case_id=case.pk + 1000)
+    for query in ("PC-2026-000042", "pc-2026-000042", str(case.pk)):
+        response = client.get(URL, {"case": query})
+        assert response.status_code == 200 and _seqs(response) == [mine.seq], query
+    # A number the log knows needs no case: the log outlives the cases it speaks of.
+    assert _seqs(client.get(URL, {"case": case.pk + 1000})) == [mine.seq + 1]

@@ -11,6 +11,7 @@ from sportello.appointments.demo_appointments import ensure_demo_appointments
 from sportello.cases.demo_cases import ensure_demo_cases
 from sportello.directory.demo_directory import ensure_demo_directory
 from sportello.intake.demo_contacts import ensure_demo_contacts
+from sportello.privacy.processing_records import ensure_desk_records
 from sportello.rota.demo_rota import ensure_demo_roster
 from sportello.triage.demo_screening import ensure_demo_screening
 
@@ -57,6 +58,8 @@ class Command(BaseCommand):
                     "url": links.appointment_url(appointment, "it"),
                 }
             )
+        if ensure_desk_records():
+            self.stdout.write(_("Registro dei trattamenti dello sportello compilato."))
         self.stdout.write(
             _("Sito: http://127.0.0.1:8000/   Amministrazione: http://127.0.0.1:8000/admin/")
         )
