@@ -394,3 +394,35 @@ CELERY_BEAT_SCHEDULE["referral-reminders"] = {
     "task": "sportello.cases.referral_tasks.remind_unanswered",
     "schedule": 900.0,
 }
+
+# Statistics: a count below this threshold never leaves the system (dashboard, exports, open
+# data, API); Italian official statistics require at least 3.
+SPORTELLO_DISCLOSURE_THRESHOLD = env.int("SPORTELLO_DISCLOSURE_THRESHOLD", default=5)
+if SPORTELLO_DISCLOSURE_THRESHOLD < 3:
+    raise ImproperlyConfigured("SPORTELLO_DISCLOSURE_THRESHOLD must be at least 3.")
+
+# Open data: last month's statistics are published on the 2nd of each month at 06:00 (Rome),
+# when the rollups hold the month's last changes.
+from celery.schedules import crontab  # noqa: E402  # type: ignore[import-untyped]
+
+CELERY_IMPORTS += ["sportello.reports.open_data_tasks"]
+CELERY_BEAT_SCHEDULE["open-data-monthly"] = {
+    "task": "sportello.reports.open_data_tasks.publish_last_month",
+    "schedule": crontab(minute=0, hour=6, day_of_month=2),
+}
+# The statistics' daily figures: the days touched since the last run are recomputed every few
+# minutes (sportello.reports.tasks, autodiscovered).
+CELERY_BEAT_SCHEDULE["statistics-rollups"] = {
+    "task": "sportello.reports.tasks.refresh_rollups",
+    "schedule": 300.0,
+}
+
+# Retention (sportello.privacy.retention): every night at 02:30 (Rome) a dry run reports what has
+# expired; the real run (pseudonymise or delete, in batches) happens only when this is on. Off by
+# default: in production the DPO turns it on after reading the dry runs.
+SPORTELLO_RETENTION_ENFORCE = env.bool("SPORTELLO_RETENTION_ENFORCE", default=False)
+CELERY_IMPORTS += ["sportello.privacy.retention_tasks"]
+CELERY_BEAT_SCHEDULE["retention-nightly"] = {
+    "task": "sportello.privacy.retention_tasks.apply_retention",
+    "schedule": crontab(minute=30, hour=2),
+}

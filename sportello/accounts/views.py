@@ -28,6 +28,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         return redirect("intake:switchboard")
     if Role.DPO in roles:
         return redirect("privacy:home")
+    if Role.MANAGEMENT in roles:
+        return redirect("reports:dashboard")
     if roles & ADMIN_ROLES:
         return redirect("admin:index")
     return render(request, "accounts/no_role.html", status=403)

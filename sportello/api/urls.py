@@ -39,3 +39,22 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
+
+# Statistics (sportello.reports): disclosure-controlled tables and the open-data releases.
+from sportello.reports import api_views as statistics  # noqa: E402
+
+urlpatterns += [
+    path(
+        "v1/statistics/tables/", statistics.StatisticsTablesView.as_view(), name="statistics-tables"
+    ),
+    path(
+        "v1/statistics/tables/<slug:key>/",
+        statistics.StatisticsTableView.as_view(),
+        name="statistics-table",
+    ),
+    path(
+        "v1/statistics/open-data/",
+        statistics.OpenDataReleasesView.as_view(),
+        name="statistics-open-data",
+    ),
+]

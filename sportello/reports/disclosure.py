@@ -1,24 +1,33 @@
 """Disclosure control for every table that leaves the system (plain Python, no Django).
 
 Primary suppression hides each count below the threshold (default 5; Italian official
-statistics require at least 3). Secondary suppression hides further cells so that no hidden
-cell can be worked out from the published row and column totals: OR-Tools CP-SAT picks the
-cheapest extra cells (the fewest people hidden) with every line holding none or at least two
-hidden cells, then exact linear algebra checks that no hidden cell is determined by the
-published totals; a pattern that still gives one away is forbidden and the search resumes.
+statistics require at least 3), totals included. Secondary suppression hides further cells so
+that no hidden cell or total can be worked out from what is published.
 
-A total that is itself small is hidden too, and its line then constrains nothing."""
+The published table with its totals is a system of equations: each row's cells add up to its
+total, each column's too, and the row totals and the column totals each add up to the grand
+total. Writing the totals with a minus sign, every one of these equations says "these numbers add
+up to zero", and every number sits in exactly two of them: the row and the column of the table
+extended by its totals. So the hidden numbers are the edges of a bipartite graph between those
+lines, and a hidden number can be recomputed exactly if and only if its edge lies on no cycle
+(it is a bridge): along a cycle, adding and subtracting alternately changes nothing published.
+A line with no equation (a single-column table has no row totals worth publishing) joins the
+others at one free node. OR-Tools CP-SAT picks the cheapest extra numbers to hide (the fewest
+people hidden), with every line holding none or at least two hidden numbers; each bridge left
+in its answer adds the constraint that another hidden number must cross the bridge's cut, and
+the search resumes until no bridge is left."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from fractions import Fraction
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
 DEFAULT_THRESHOLD = 5
 MINIMUM_THRESHOLD = 3
+# A position in the table extended by its totals: row r's total is (r, columns), column c's is
+# (rows, c), the grand total (rows, columns).
 Cell = tuple[int, int]
 
 
@@ -36,6 +45,15 @@ class Protected:
     hidden_row_totals: frozenset[int]
     hidden_column_totals: frozenset[int]
     threshold: int
+    hidden_grand_total: bool = field(default=False)
+    # Which totals the table has at all: none for a line of one cell, none for rows whose
+    # columns measure different things; the grand total only with both kinds.
+    has_row_totals: bool = field(default=True)
+    has_column_totals: bool = field(default=True)
+
+    @property
+    def has_grand_total(self) -> bool:
+        return self.has_row_totals and self.has_column_totals
 
     @property
     def row_totals(self) -> tuple[int, ...]:
@@ -76,40 +94,130 @@ def _small(value: int, threshold: int) -> bool:
     return 0 < value < threshold
 
 
+class _Lines:
+    """The lines (graph nodes) of a table of ``shape`` extended by its totals, and which of them
+    carry an equation. Rows are 0..rows (the last is the column totals), columns follow them."""
+
+    def __init__(self, shape: tuple[int, int], *, row_totals: bool = True) -> None:
+        self.rows, self.columns = shape
+        # A line of one cell has no total worth publishing: it is the cell. Rows whose columns
+        # measure different things (contacts beside hours) have no total either.
+        self.row_totals = self.columns > 1 and row_totals
+        self.column_totals = self.rows > 1
+        # Without both kinds of line total, the one kind there is serves as the grand total.
+        self.grand_total = self.row_totals and self.column_totals
+        self.free = -1  # every line without an equation
+
+    def candidates(self) -> list[Cell]:
+        """Every number that could be hidden: cells, existing totals, the grand total."""
+        found = [(r, c) for r in range(self.rows) for c in range(self.columns)]
+        if self.row_totals:
+            found += [(r, self.columns) for r in range(self.rows)]
+        if self.column_totals:
+            found += [(self.rows, c) for c in range(self.columns)]
+        if self.grand_total:
+            found.append((self.rows, self.columns))
+        return found
+
+    def ends(self, cell: Cell) -> tuple[int, int]:
+        row, column = cell
+        row_node = row if self._row_has_equation(row) else self.free
+        column_node = self.rows + 1 + column if self._column_has_equation(column) else self.free
+        return row_node, column_node
+
+    def _row_has_equation(self, row: int) -> bool:
+        # Row r: its cells add up to its total; the column-totals row: they add up to the grand.
+        return self.row_totals if row < self.rows else self.grand_total
+
+    def _column_has_equation(self, column: int) -> bool:
+        return self.column_totals if column < self.columns else self.grand_total
+
+
+def _bridges(edges: Sequence[tuple[int, int]]) -> set[int]:
+    """The indices of the edges on no cycle (parallel edges and loops are cycles)."""
+    adjacent: dict[int, list[tuple[int, int]]] = {}
+    for index, (a, b) in enumerate(edges):
+        adjacent.setdefault(a, []).append((b, index))
+        adjacent.setdefault(b, []).append((a, index))
+    order: dict[int, int] = {}
+    low: dict[int, int] = {}
+    found: set[int] = set()
+    for root in adjacent:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        stack: list[tuple[int, int, int]] = [(root, -1, 0)]  # node, edge in, next neighbour
+        while stack:
+            node, via, position = stack[-1]
+            if position < len(adjacent[node]):
+                stack[-1] = (node, via, position + 1)
+                neighbour, index = adjacent[node][position]
+                if index == via:
+                    continue
+                if neighbour in order:
+                    low[node] = min(low[node], order[neighbour])
+                else:
+                    order[neighbour] = low[neighbour] = len(order)
+                    stack.append((neighbour, index, 0))
+                continue
+            stack.pop()
+            if stack:
+                parent = stack[-1][0]
+                low[parent] = min(low[parent], low[node])
+                if low[node] > order[parent]:
+                    found.add(via)
+    return found
+
+
+def _hidden_numbers(
+    shape: tuple[int, int],
+    hidden: Iterable[Cell],
+    hidden_row_totals: Iterable[int],
+    hidden_column_totals: Iterable[int],
+    hidden_grand_total: bool,
+    row_totals: bool = True,
+) -> list[Cell]:
+    lines = _Lines(shape, row_totals=row_totals)
+    numbers = set(hidden)
+    if lines.row_totals:
+        numbers |= {(r, lines.columns) for r in hidden_row_totals}
+    if lines.column_totals:
+        numbers |= {(lines.rows, c) for c in hidden_column_totals}
+    if hidden_grand_total and lines.grand_total:
+        numbers.add((lines.rows, lines.columns))
+    return sorted(numbers)
+
+
 def equations(
     shape: tuple[int, int],
     hidden: frozenset[Cell],
     hidden_row_totals: frozenset[int] = frozenset(),
     hidden_column_totals: frozenset[int] = frozenset(),
+    hidden_grand_total: bool = False,
+    *,
+    row_totals: bool = True,
 ) -> tuple[list[Cell], list[list[int]]]:
-    """The published totals as equations over the hidden cells: (unknowns, coefficient rows)."""
+    """The published table as equations over its hidden numbers (cells and totals, in the
+    extended positions): (unknowns, coefficient rows); totals enter with a minus sign."""
     rows, columns = shape
-    unknowns = sorted(hidden)
+    lines = _Lines(shape, row_totals=row_totals)
+    unknowns = _hidden_numbers(
+        shape, hidden, hidden_row_totals, hidden_column_totals, hidden_grand_total, row_totals
+    )
+
+    def line(members: Iterable[Cell], total: Cell) -> list[int]:
+        wanted = set(members)
+        return [1 if u in wanted else -1 if u == total else 0 for u in unknowns]
+
     matrix: list[list[int]] = []
-    for row in range(rows):
-        if row not in hidden_row_totals:
-            matrix.append([1 if cell[0] == row else 0 for cell in unknowns])
-    for column in range(columns):
-        if column not in hidden_column_totals:
-            matrix.append([1 if cell[1] == column else 0 for cell in unknowns])
-    return unknowns, [line for line in matrix if any(line)]
-
-
-def _rank(matrix: list[list[Fraction]]) -> int:
-    rows = [list(line) for line in matrix]
-    rank = 0
-    width = len(rows[0]) if rows else 0
-    for column in range(width):
-        pivot = next((i for i in range(rank, len(rows)) if rows[i][column] != 0), None)
-        if pivot is None:
-            continue
-        rows[rank], rows[pivot] = rows[pivot], rows[rank]
-        for i in range(len(rows)):
-            if i != rank and rows[i][column] != 0:
-                factor = rows[i][column] / rows[rank][column]
-                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[rank], strict=True)]
-        rank += 1
-    return rank
+    if lines.row_totals:
+        matrix += [line([(r, c) for c in range(columns)], (r, columns)) for r in range(rows)]
+    if lines.column_totals:
+        matrix += [line([(r, c) for r in range(rows)], (rows, c)) for c in range(columns)]
+    if lines.grand_total:
+        matrix.append(line([(r, columns) for r in range(rows)], (rows, columns)))
+        matrix.append(line([(rows, c) for c in range(columns)], (rows, columns)))
+    return unknowns, [equation for equation in matrix if any(equation)]
 
 
 def determined_cells(
@@ -117,91 +225,147 @@ def determined_cells(
     hidden: frozenset[Cell],
     hidden_row_totals: frozenset[int] = frozenset(),
     hidden_column_totals: frozenset[int] = frozenset(),
+    hidden_grand_total: bool = False,
+    *,
+    row_totals: bool = True,
 ) -> frozenset[Cell]:
-    """The hidden cells the published totals pin down exactly (their unit vector lies in the
-    row space of the equations): these give a count away."""
-    unknowns, matrix = equations(shape, hidden, hidden_row_totals, hidden_column_totals)
-    if not matrix:
-        return frozenset()
-    base = [[Fraction(value) for value in line] for line in matrix]
-    rank = _rank(base)
-    found = set()
-    for index, cell in enumerate(unknowns):
-        unit = [Fraction(1 if i == index else 0) for i in range(len(unknowns))]
-        if _rank([*base, unit]) == rank:
-            found.add(cell)
-    return frozenset(found)
+    """The hidden numbers (cells and totals, extended positions) that what is published pins
+    down exactly: the bridges of the hidden numbers' graph. These give a count away."""
+    lines = _Lines(shape, row_totals=row_totals)
+    numbers = _hidden_numbers(
+        shape, hidden, hidden_row_totals, hidden_column_totals, hidden_grand_total, row_totals
+    )
+    bridges = _bridges([lines.ends(cell) for cell in numbers])
+    return frozenset(numbers[index] for index in bridges)
 
 
 def protect(
     counts: Sequence[Sequence[int]],
     *,
     threshold: int = DEFAULT_THRESHOLD,
-    max_rounds: int = 50,
+    row_totals: bool = True,
+    max_rounds: int = 200,
 ) -> Protected:
-    """Hide the small counts, and enough others that none can be recomputed from the totals."""
+    """Hide the small counts, and enough others that none can be recomputed from the totals.
+    ``row_totals=False``: the columns measure different things, so rows have no total."""
     table = _check(counts, threshold)
     rows, columns = len(table), len(table[0])
-    primary = frozenset(
-        (r, c) for r in range(rows) for c in range(columns) if _small(table[r][c], threshold)
+    lines = _Lines((rows, columns), row_totals=row_totals)
+    values = {cell: _value(table, cell) for cell in lines.candidates()}
+    primary_numbers = {cell for cell, value in values.items() if _small(value, threshold)}
+    hidden = set(primary_numbers)
+    if primary_numbers:
+        hidden = _secondary(lines, values, primary_numbers, max_rounds)
+    return _result(table, lines, hidden, primary_numbers, threshold)
+
+
+def _value(table: tuple[tuple[int, ...], ...], cell: Cell) -> int:
+    rows, columns = len(table), len(table[0])
+    row, column = cell
+    if row < rows and column < columns:
+        return table[row][column]
+    if row < rows:
+        return sum(table[row])
+    if column < columns:
+        return sum(line[column] for line in table)
+    return sum(map(sum, table))
+
+
+def _result(
+    table: tuple[tuple[int, ...], ...],
+    lines: _Lines,
+    hidden: set[Cell],
+    primary: set[Cell],
+    threshold: int,
+) -> Protected:
+    rows, columns = lines.rows, lines.columns
+
+    def inner(cells: set[Cell]) -> frozenset[Cell]:
+        return frozenset(cell for cell in cells if cell[0] < rows and cell[1] < columns)
+
+    return Protected(
+        table,
+        inner(hidden),
+        inner(primary),
+        frozenset(r for r in range(rows) if (r, columns) in hidden),
+        frozenset(c for c in range(columns) if (rows, c) in hidden),
+        threshold,
+        hidden_grand_total=(rows, columns) in hidden,
+        has_row_totals=lines.row_totals,
+        has_column_totals=lines.column_totals,
     )
-    # A line of one cell has no total worth publishing: it is the cell.
-    hidden_row_totals = frozenset(
-        r for r in range(rows) if columns == 1 or _small(sum(table[r]), threshold)
-    )
-    hidden_column_totals = frozenset(
-        c for c in range(columns) if rows == 1 or _small(sum(row[c] for row in table), threshold)
-    )
-    if not primary:
-        return Protected(
-            table, frozenset(), primary, hidden_row_totals, hidden_column_totals, threshold
-        )
-    forbidden: list[frozenset[Cell]] = []
-    for _round in range(max_rounds):
-        hidden = _secondary(table, primary, hidden_row_totals, hidden_column_totals, forbidden)
-        if not determined_cells((rows, columns), hidden, hidden_row_totals, hidden_column_totals):
-            return Protected(
-                table, hidden, primary, hidden_row_totals, hidden_column_totals, threshold
-            )
-        forbidden.append(hidden)
-    raise DisclosureError("no safe suppression found within the rounds allowed")
 
 
 def _secondary(
-    table: tuple[tuple[int, ...], ...],
-    primary: frozenset[Cell],
-    hidden_row_totals: frozenset[int],
-    hidden_column_totals: frozenset[int],
-    forbidden: list[frozenset[Cell]],
-) -> frozenset[Cell]:
-    rows, columns = len(table), len(table[0])
+    lines: _Lines, values: dict[Cell, int], primary: set[Cell], max_rounds: int
+) -> set[Cell]:
+    candidates = list(values)
+    ends = {cell: lines.ends(cell) for cell in candidates}
     model = cp_model.CpModel()
-    hide = {
-        (r, c): model.new_bool_var(f"hide_{r}_{c}") for r in range(rows) for c in range(columns)
-    }
+    hide = {cell: model.new_bool_var(f"hide_{cell[0]}_{cell[1]}") for cell in candidates}
     for cell in primary:
         model.add(hide[cell] == 1)
-    lines: list[list[Cell]] = [
-        [(r, c) for c in range(columns)] for r in range(rows) if r not in hidden_row_totals
-    ] + [[(r, c) for r in range(rows)] for c in range(columns) if c not in hidden_column_totals]
-    for line in lines:
-        # A line with a published total holds no hidden cell or at least two of them.
+    touching: dict[int, list[Cell]] = {}
+    for cell, (a, b) in ends.items():
+        if a != b:
+            touching.setdefault(a, []).append(cell)
+            touching.setdefault(b, []).append(cell)
+    for node, cells in touching.items():
+        if node == lines.free:
+            continue
+        # A line with an equation holds no hidden number or at least two of them.
         used = model.new_bool_var("")
-        model.add(sum(hide[cell] for cell in line) >= 2).only_enforce_if(used)
-        model.add(sum(hide[cell] for cell in line) == 0).only_enforce_if(~used)
-    for pattern in forbidden:
-        # That pattern gave a cell away: hide at least one more cell somewhere.
-        model.add(sum(hide[cell] for cell in hide if cell not in pattern) >= 1)
-    # The fewest people hidden, then the fewest cells.
-    model.minimize(sum((table[r][c] * 100 + 1) * hide[(r, c)] for (r, c) in hide))
+        model.add(sum(hide[cell] for cell in cells) >= 2).only_enforce_if(used)
+        model.add(sum(hide[cell] for cell in cells) == 0).only_enforce_if(~used)
+    # The fewest people hidden, then the fewest numbers.
+    model.minimize(sum((values[cell] * 100 + 1) * hide[cell] for cell in candidates))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 10.0
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # Hiding every cell of every constrained line is always safe.
-        return frozenset(hide)
-    return frozenset(cell for cell, var in hide.items() if solver.value(var))
+    for _round in range(max_rounds):
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        chosen = [cell for cell in candidates if solver.value(hide[cell])]
+        edges = [ends[cell] for cell in chosen]
+        bridges = _bridges(edges)
+        if not bridges:
+            return set(chosen)
+        for index in bridges:
+            side = _side(edges, index)
+            crossing = [
+                cell
+                for cell in candidates
+                if cell != chosen[index] and (ends[cell][0] in side) != (ends[cell][1] in side)
+            ]
+            # Hidden, this number needs a cycle: another hidden number must cross its cut.
+            model.add(sum(hide[cell] for cell in crossing) >= hide[chosen[index]])
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for cell in candidates:
+            model.add_hint(hide[cell], solver.value(hide[cell]))
+    # Hiding every number is always safe: each lies on a cycle of the complete graph.
+    everything = set(candidates)
+    if _bridges([ends[cell] for cell in candidates]):
+        raise DisclosureError("no safe suppression exists for this table")
+    return everything
+
+
+def _side(edges: Sequence[tuple[int, int]], bridge: int) -> set[int]:
+    """The nodes reachable from the bridge's first end without crossing it."""
+    adjacent: dict[int, list[tuple[int, int]]] = {}
+    for index, (a, b) in enumerate(edges):
+        if index != bridge:
+            adjacent.setdefault(a, []).append((b, index))
+            adjacent.setdefault(b, []).append((a, index))
+    start = edges[bridge][0]
+    side = {start}
+    frontier = [start]
+    while frontier:
+        for other, _index in adjacent.get(frontier.pop(), []):
+            if other not in side:
+                side.add(other)
+                frontier.append(other)
+    return side
 
 
 @dataclass(frozen=True)
@@ -214,22 +378,29 @@ class LabelledTable:
     protected: Protected
 
     def published_rows(self, *, total_label: str = "Totale") -> list[list[str]]:
-        """Header, one line per row with its total, and the column totals, as text: hidden
-        cells and totals carry their marks, so the numbers cannot leave unprotected."""
+        """Header, one line per row (with its total where rows have one), and the column totals
+        (where columns have them), as text: hidden cells and totals carry their marks, so the
+        numbers cannot leave unprotected. A table of one column ends with its column's total,
+        which is the grand total; a table of one row with its row's."""
         protected = self.protected
-        header = ["", *self.column_labels, total_label]
+        with_row_totals = protected.has_row_totals
+        header = ["", *self.column_labels] + ([total_label] if with_row_totals else [])
         lines = [header]
         for r, label in enumerate(self.row_labels):
             cells = [str(protected.shown(r, c)) for c in range(len(self.column_labels))]
-            total = "n.d." if r in protected.hidden_row_totals else str(protected.row_totals[r])
-            lines.append([label, *cells, total])
-        column_totals = [
-            "n.d." if c in protected.hidden_column_totals else str(total)
-            for c, total in enumerate(protected.column_totals)
-        ]
-        grand = sum(protected.row_totals)
-        shown_grand = str(grand) if not _small(grand, protected.threshold) else "n.d."
-        lines.append([total_label, *column_totals, shown_grand])
+            if with_row_totals:
+                hidden = r in protected.hidden_row_totals
+                cells.append("n.d." if hidden else str(protected.row_totals[r]))
+            lines.append([label, *cells])
+        if protected.has_column_totals:
+            totals = [
+                "n.d." if c in protected.hidden_column_totals else str(total)
+                for c, total in enumerate(protected.column_totals)
+            ]
+            if with_row_totals:
+                grand = sum(protected.row_totals)
+                totals.append("n.d." if protected.hidden_grand_total else str(grand))
+            lines.append([total_label, *totals])
         return lines
 
 
@@ -240,10 +411,14 @@ def labelled(
     counts: Sequence[Sequence[int]],
     *,
     threshold: int = DEFAULT_THRESHOLD,
+    row_totals: bool = True,
 ) -> LabelledTable:
     """Protect a labelled table; the labels must match the counts' shape."""
     if len(row_labels) != len(counts) or any(len(row) != len(column_labels) for row in counts):
         raise DisclosureError("the labels do not match the table's rows and columns")
     return LabelledTable(
-        title, tuple(row_labels), tuple(column_labels), protect(counts, threshold=threshold)
+        title,
+        tuple(row_labels),
+        tuple(column_labels),
+        protect(counts, threshold=threshold, row_totals=row_totals),
     )

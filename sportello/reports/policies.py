@@ -11,3 +11,8 @@ def can_see_statistics(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and (
         user.has_role(Role.COORDINATOR) or user.has_role(Role.MANAGEMENT)  # type: ignore[union-attr]
     )
+
+
+def can_refresh_statistics(user: User | AnonymousUser) -> bool:
+    """Recomputing the rollups on demand is the coordinators' call; management only reads."""
+    return user.is_authenticated and user.has_role(Role.COORDINATOR)  # type: ignore[union-attr]

@@ -75,7 +75,7 @@ def test_each_role_lands_where_its_work_is(as_role, client):
         "professional": "/personale/casi/",
         "coordinator": "/personale/casi/coordinamento/",
         "dpo": "/personale/privacy/",
-        "management": "/admin/",
+        "management": "/personale/statistiche/",
     }
     for role, target in expected.items():
         as_role(role)
