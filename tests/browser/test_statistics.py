@@ -99,8 +99,8 @@ def drawn(page) -> bool:  # type: ignore[no-untyped-def]
 def test_management_reads_the_dashboard_changes_the_period_and_exports(page, live_server, november):
     errors = console_errors(page)
     sign_in(page, live_server, "direzione")
-    # Management lands in the administration (which has no staff navigation): the address.
-    page.goto(f"{live_server.url}/personale/statistiche/")
+    # Management lands on the dashboard.
+    assert page.url == f"{live_server.url}/personale/statistiche/"
     staff_nav = page.get_by_role("navigation", name="Area del personale")
     assert staff_nav.get_by_role("link", name="Statistiche").count() == 1
     assert page.get_by_role("heading", name="Statistiche dello sportello", level=1).count() == 1
@@ -200,3 +200,21 @@ def test_the_dashboard_in_english_passes_axe(page, live_server, november):
     assert drawn(page)
     check(page, "statistics-en")
     assert errors == []
+
+
+def test_the_open_data_page_lists_a_release_and_passes_axe(page, live_server, november):
+    from sportello.reports.open_data import publish_month
+
+    release = publish_month(datetime.date(2026, 11, 1))
+    for prefix, name in (("", "open-data-it"), ("/en", "open-data-en")):
+        page.goto(f"{live_server.url}{prefix}/dati-aperti/")
+        text = page.inner_text("main")
+        assert (
+            "2026-11" in text or "novembre 2026" in text.lower() or "november 2026" in text.lower()
+        )
+        link = page.locator("a[href$='/dati-aperti/2026-11.csv']").first
+        assert link.count() == 1
+        check(page, name)
+    response = page.request.get(f"{live_server.url}/dati-aperti/2026-11.csv")
+    assert response.status == 200 and response.headers["etag"] == f'"{release.sha256}"'
+    assert response.body().decode() == release.csv
