@@ -108,9 +108,11 @@ COLUMNS = (
         "colonna",
         "colonna",
         "Etichetta della colonna; «Totale» è la colonna dei totali di riga (assente se la "
-        "tabella ha una sola colonna).",
+        "tabella ha una sola colonna o se le sue colonne misurano cose diverse, come contatti "
+        "e ore-operatore).",
         "Column label; «Totale» is the column of row totals (absent when the table has one "
-        "column).",
+        "column or when its columns measure different things, such as contacts and operator "
+        "hours).",
     ),
     DictionaryEntry(
         "colonna",
