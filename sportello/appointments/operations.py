@@ -243,6 +243,7 @@ def cancel(actor: User, appointment: Appointment | int, *, reason: str) -> Appoi
     appointment = _locked(appointment)
     if not policies.can_book(actor, appointment.case):
         raise PermissionDenied(_("Non puoi annullare gli appuntamenti di questa presa in carico."))
+    require_unrestricted(appointment.case)
     _require_booked(appointment, catalogue.now())
     reason = _reason(reason)
     _close_as_cancelled(appointment, reason, by=actor)
@@ -312,6 +313,7 @@ def reschedule(
     case = appointment.case
     if not policies.can_book(actor, case):
         raise PermissionDenied(_("Non puoi spostare gli appuntamenti di questa presa in carico."))
+    require_unrestricted(case)
     _require_booked(appointment, catalogue.now())
     _require_open_case(case)
     _check_professional(professional, case)
@@ -335,6 +337,7 @@ def record_outcome(actor: User, appointment: Appointment | int, *, held: bool) -
     appointment = _locked(appointment)
     if not policies.can_record_outcome(actor, appointment):
         raise PermissionDenied(_("Non puoi registrare l'esito di questo appuntamento."))
+    require_unrestricted(appointment.case)
     now = catalogue.now()
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError(_("L'esito di questo appuntamento è già stato registrato."))
@@ -368,6 +371,7 @@ def offer_slots(
     if not policies.can_book(actor, case):
         raise PermissionDenied(_("Non puoi proporre orari per questa presa in carico."))
     _require_open_case(case)
+    require_unrestricted(case)
     _check_channel(channel)
     if not messaging.may_message(case.person):
         raise ValidationError(

@@ -185,7 +185,11 @@ class Case(models.Model):
         verbose_name = _("presa in carico")
         verbose_name_plural = _("prese in carico")
         ordering = ["-opened_at"]
-        indexes = [models.Index(fields=["service", "status"], name="cases_case_service_status")]
+        indexes = [
+            models.Index(fields=["service", "status"], name="cases_case_service_status"),
+            # The statistics read cases by the day they were opened.
+            models.Index(fields=["opened_at"], name="cases_case_opened_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="closed") | (Q(closed_at__isnull=False) & ~Q(outcome="")),
@@ -219,6 +223,7 @@ class CaseTransfer(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["at"], name="cases_transfer_at_idx")]
         verbose_name = _("trasferimento")
         verbose_name_plural = _("trasferimenti")
 
@@ -359,6 +364,7 @@ class Session(models.Model):
 
     class Meta:
         ordering = ["-held_at", "-pk"]
+        indexes = [models.Index(fields=["recorded_at"], name="cases_session_recorded_idx")]
         verbose_name = _("colloquio")
         verbose_name_plural = _("colloqui")
         constraints = [
@@ -531,7 +537,11 @@ class Referral(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("invio")
         verbose_name_plural = _("invii")
-        indexes = [models.Index(fields=["status", "follow_up_due_at"])]
+        indexes = [
+            models.Index(fields=["status", "follow_up_due_at"]),
+            # The statistics read referrals by the day they were proposed.
+            models.Index(fields=["created_at"], name="cases_referral_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}→{self.to_service_id} {self.status}"

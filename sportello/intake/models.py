@@ -121,6 +121,9 @@ class Contact(models.Model):
     conversation_started_at = models.DateTimeField(
         _("conversazione iniziata il"), null=True, blank=True
     )
+    # When someone first answered (took the contact): set once and never cleared, unlike
+    # taken_at, which a release or a retry empties; the statistics measure the wait up to here.
+    first_answered_at = models.DateTimeField(_("prima risposta il"), null=True, blank=True)
     closed_at = models.DateTimeField(_("chiuso il"), null=True, blank=True)
     close_reason = models.CharField(
         _("motivo della chiusura"), max_length=20, choices=CloseReason.choices, blank=True
@@ -150,6 +153,9 @@ class Contact(models.Model):
                 condition=Q(status__in=["waiting", "callback_scheduled", "no_answer"]),
             ),
             models.Index(fields=["status", "closed_at"], name="intake_contact_closed_idx"),
+            # The statistics' refresh looks for contacts received or changed since its last run.
+            models.Index(fields=["received_at"], name="intake_contact_received_idx"),
+            models.Index(fields=["status_changed_at"], name="intake_contact_changed_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -198,6 +204,7 @@ class CallAttempt(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["at"], name="intake_attempt_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.contact_id} {self.at:%Y-%m-%d %H:%M} {self.outcome}"

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from sportello import yearly_reference
@@ -183,9 +185,16 @@ def _claim(contact: Contact, user: User, at: datetime.datetime) -> Contact:
     same row, the second updates nothing and the caller moves on."""
     from_status = contact.status
     claimed = Contact.objects.filter(pk=contact.pk, status__in=QUEUE_STATUSES).update(
-        status=Status.TAKEN, taken_by=user, taken_at=at, status_changed_at=at
+        status=Status.TAKEN,
+        taken_by=user,
+        taken_at=at,
+        status_changed_at=at,
+        # The first answer stays: a release and a later take do not move it.
+        first_answered_at=Coalesce("first_answered_at", Value(at)),
     )
-    contact.refresh_from_db(fields=["status", "taken_by", "taken_at", "status_changed_at"])
+    contact.refresh_from_db(
+        fields=["status", "taken_by", "taken_at", "status_changed_at", "first_answered_at"]
+    )
     if not claimed:
         return contact
     _audit(contact, "taken", from_status=from_status, actor=user, at=at)
@@ -307,6 +316,8 @@ def record_outcome(
         # Invariant 3: a high-risk contact stays open until its safety protocol is documented.
         safety.require_protocol_complete([contact.pk])
     CallAttempt.objects.create(contact=contact, at=at, by=user, outcome=outcome, note=note)
+    if contact.first_answered_at is None:
+        contact.first_answered_at = at
     if outcome == Outcome.REACHED:
         _close(contact, CloseReason.COMPLETED, at)
     elif outcome == Outcome.WRONG_NUMBER:

@@ -62,8 +62,10 @@ No row that another row protects (on_delete=PROTECT) is ever deleted: contacts, 
 persons stay as skeletons, and the rows deleted (sections, messages, callback windows) are
 pointed at by nothing, so the order of the updates cannot be refused by the database.
 
-A person's contacts are those their cases were opened from or linked to; a contact linked to
-the cases of two persons (rare: one call about two people) is erased with either of them.
+A person's contacts are those their cases were opened from or linked to. A contact linked to
+the cases of two persons (one call about two people) is also the other person's record: it is
+kept (ErasureRecord kind "contact", action "kept") while the other person's record needs it,
+and is pseudonymised with the last of them (see pseudonymise_persons).
 
 Each erasure writes ErasureRecord rows: the kind, how many rows, what was done, why, on whose
 request and by whom, never the erased data. A person under an active legal hold is refused.
@@ -173,10 +175,26 @@ def contact_holds_personal_data() -> Q:
     )
 
 
-def case_holds_personal_data() -> Q:
+def _linked_to_cases(cases: QuerySet[Case], contact: str = "pk") -> Exists:
+    """A Contact (the outer query's ``contact``) that one of ``cases`` was opened from or
+    gathered."""
+    return Exists(cases.filter(Q(opened_from=OuterRef(contact)) | Q(contacts=OuterRef(contact))))
+
+
+def case_holds_personal_data(others_needing: QuerySet[Person] | None = None) -> Q:
     """A Case whose own record, person or linked contacts still hold personal data. Messages
-    are not asked about, for the same reason as callback windows above."""
-    contacts_with_data = Contact.objects.filter(contact_holds_personal_data())
+    are not asked about, for the same reason as callback windows above.
+
+    A contact shared with a case of another person whose record still needs it (by default:
+    any other person) does not count: it is kept when this case's person is processed, so
+    counting it would make the case due again every time, and the other person's new notes on
+    it would make it due again too."""
+    other_cases = Case.objects.filter(~Q(person=OuterRef(OuterRef("person"))))
+    if others_needing is not None:
+        other_cases = other_cases.filter(person__in=others_needing)
+    contacts_with_data = Contact.objects.filter(
+        contact_holds_personal_data(), ~_linked_to_cases(other_cases)
+    )
     return (
         _any_filled(CASE_FIELDS)
         | _any_filled(PERSON_FIELDS, prefix="person__")
@@ -267,11 +285,34 @@ def pseudonymise_cases(cases: QuerySet[Case] | Iterable[int], *, erase: bool = F
     return +tally
 
 
+def shared_contacts(
+    contacts: Iterable[int],
+    person_ids: Iterable[int],
+    others_needing: QuerySet[Person] | None = None,
+) -> set[int]:
+    """Of ``contacts``, those also linked to a case of a person outside ``person_ids`` whose
+    record still needs them (by default: any other person)."""
+    other_cases = Case.objects.exclude(person__in=list(person_ids))
+    if others_needing is not None:
+        other_cases = other_cases.filter(person__in=others_needing)
+    return set(
+        Contact.objects.filter(pk__in=list(contacts))
+        .filter(_linked_to_cases(other_cases))
+        .values_list("pk", flat=True)
+    )
+
+
 def pseudonymise_persons(
-    persons: QuerySet[Person] | Iterable[int], *, erase: bool = False
+    persons: QuerySet[Person] | Iterable[int],
+    *,
+    erase: bool = False,
+    others_needing: QuerySet[Person] | None = None,
 ) -> Tally:
     """Everything about the persons: their own columns, their cases (pseudonymise_cases) and
-    the contacts linked to those cases (pseudonymise_contacts)."""
+    the contacts linked to those cases (pseudonymise_contacts), except the contacts shared with
+    another person whose record still needs them (``others_needing``; by default any other
+    person: a legal hold, a restriction or an open case of theirs must not lose its contact),
+    which are kept and counted as such."""
     ids = _ids(persons)
     tally: Tally = Counter()
     if not ids:
@@ -283,7 +324,10 @@ def pseudonymise_persons(
         Person.objects.filter(pk__in=ids), PERSON_FIELDS, **also
     )
     case_ids = _ids(Case.objects.filter(person__in=ids))
-    tally.update(pseudonymise_contacts(contacts_of_cases(case_ids), erase=erase))
+    contact_ids = _ids(contacts_of_cases(case_ids))
+    kept = shared_contacts(contact_ids, ids, others_needing)
+    tally["contact", KEPT] = len(kept)
+    tally.update(pseudonymise_contacts([pk for pk in contact_ids if pk not in kept], erase=erase))
     tally.update(pseudonymise_cases(case_ids, erase=erase))
     return +tally
 

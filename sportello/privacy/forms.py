@@ -14,6 +14,7 @@ from sportello.privacy.queries import AccessLogFilter
 
 # A case is named by its reference (PC-2026-000042) or by the number the log keeps.
 CASE_NUMBER = re.compile(r"\d{1,18}")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class AccessLogFilterForm(BootstrapItaliaForm):
@@ -90,6 +91,15 @@ class AccessLogFilterForm(BootstrapItaliaForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        for name in ("date_from", "date_to"):
+            day: datetime.date | None = cleaned.get(name)
+            # The log starts with the desk; a day far off overflows the time-zone arithmetic.
+            if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+                self.add_error(
+                    name,
+                    _("Scegli un giorno tra il %(first)d e il %(last)d.")
+                    % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                )
         start: datetime.date | None = cleaned.get("date_from")
         end: datetime.date | None = cleaned.get("date_to")
         if start and end and start > end:

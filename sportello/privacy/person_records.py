@@ -248,15 +248,21 @@ def records_about(person: Person) -> PersonRecords:
     )
     case_ids, contact_ids_list = records.case_ids, records.contact_ids
     screening_ids = [s.pk for c in records.contacts for s in c.screenings]
+    # A contact shared with another person's case: its rows that name that case are theirs.
+    not_another_case = Q(case_id__isnull=True) | Q(case_id__in=case_ids)
     read = Q(case_id__in=case_ids) | Q(object_type="person", object_id=str(person.pk))
     if contact_ids_list:
-        read |= Q(object_type="contact", object_id__in=_as_strings(contact_ids_list))
+        read |= not_another_case & Q(
+            object_type="contact", object_id__in=_as_strings(contact_ids_list)
+        )
     if screening_ids:
-        read |= Q(object_type="screening", object_id__in=_as_strings(screening_ids))
+        read |= not_another_case & Q(
+            object_type="screening", object_id__in=_as_strings(screening_ids)
+        )
     records.access_log = list(AccessLog.objects.filter(read).order_by("seq"))
     changed = (
         Q(case_id__in=case_ids)
-        | Q(contact_id__in=contact_ids_list)
+        | (not_another_case & Q(contact_id__in=contact_ids_list))
         | Q(object_type="person", object_id=str(person.pk))
     )
     records.audit_events = list(AuditEvent.objects.filter(changed).order_by("seq"))

@@ -20,6 +20,7 @@ PAGE_LENGTH = 50
 # What the log says was read about a contact rather than a case (intake and triage pages).
 CONTACT_OBJECT_TYPE = "contact"
 SCREENING_OBJECT_TYPE = "screening"
+PERSON_OBJECT_TYPE = "person"
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,10 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 def about_person(person: Person) -> Q:
     """The log rows about a person: every read of their cases (case pages, sessions, notes,
-    appointments, referrals carry the case's number) and the reads of the contacts those cases
-    came from or gathered, with their risk screenings, which the log knows by contact only."""
+    appointments, referrals carry the case's number), of the person's own record (the access
+    export, the rectification form), and the reads of the contacts those cases came from or
+    gathered, with their risk screenings, which the log knows by contact only. A contact shared
+    with another person's case: the reads naming that case are theirs, not this person's."""
     case_ids = list(Case.objects.filter(person=person).values_list("pk", flat=True))
     contact_ids = set(
         Case.contacts.through.objects.filter(case_id__in=case_ids).values_list(
@@ -54,11 +57,19 @@ def about_person(person: Person) -> Q:
     screening_ids = Screening.objects.filter(contact_id__in=contact_ids).values_list(
         "pk", flat=True
     )
+    not_another_case = Q(case_id__isnull=True) | Q(case_id__in=case_ids)
     # object_id is text: the writers store str(pk).
     return (
         Q(case_id__in=case_ids)
-        | Q(object_type=CONTACT_OBJECT_TYPE, object_id__in=[str(pk) for pk in contact_ids])
-        | Q(object_type=SCREENING_OBJECT_TYPE, object_id__in=[str(pk) for pk in screening_ids])
+        | Q(object_type=PERSON_OBJECT_TYPE, object_id=str(person.pk))
+        | not_another_case
+        & (
+            Q(object_type=CONTACT_OBJECT_TYPE, object_id__in=[str(pk) for pk in contact_ids])
+            | Q(
+                object_type=SCREENING_OBJECT_TYPE,
+                object_id__in=[str(pk) for pk in screening_ids],
+            )
+        )
     )
 
 

@@ -47,6 +47,7 @@ from sportello.intake.models import CallbackWindow, Contact
 from sportello.intake.models import Status as ContactStatus
 from sportello.privacy import erasure, policies
 from sportello.privacy.models import (
+    AuditEvent,
     LegalHold,
     ProcessingRestriction,
     RetentionAction,
@@ -147,6 +148,24 @@ def ensure_default_rules() -> list[RetentionRule]:
     return created
 
 
+def create_default_rules(user: User) -> list[RetentionRule]:
+    """The DPO's "Crea le regole predefinite": ensure_default_rules, written in the audit log."""
+    _require_dpo(user)
+    with transaction.atomic():
+        created = ensure_default_rules()
+        for rule in created:
+            record_audit(
+                user,
+                object_type="retention_rule",
+                object_id=rule.pk,
+                action="retention_rule_created",
+                record_kind=rule.record_kind,
+                months=rule.months,
+                rule_action=rule.action,
+            )
+    return created
+
+
 def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
     """The same wall-clock time ``months`` calendar months earlier, in the desk's time zone (31
     March minus one month is 28 or 29 February)."""
@@ -206,14 +225,25 @@ def _expired_contacts(cutoff: datetime.datetime) -> QuerySet[Contact]:
     )
 
 
+def _cases_still_needed(cutoff: datetime.datetime) -> QuerySet[Case]:
+    return Case.objects.filter(~Q(status=CaseStatus.CLOSED) | Q(closed_at__gt=cutoff))
+
+
+def _persons_needing_records(cutoff: datetime.datetime) -> QuerySet[Person]:
+    """Persons whose record is kept at this cutoff: held, or with a case open or closed more
+    recently. A contact shared with one of them is kept when another person's record expires
+    (erasure.pseudonymise_persons), and pseudonymised with the last of them."""
+    return Person.objects.filter(
+        _held_persons() | Q(Exists(_cases_still_needed(cutoff).filter(person=OuterRef("pk"))))
+    )
+
+
 def _expired_cases(cutoff: datetime.datetime) -> QuerySet[Case]:
     # A person's record expires as a whole, when their last case has been closed long enough.
-    still_needed = Case.objects.filter(person=OuterRef("person")).filter(
-        ~Q(status=CaseStatus.CLOSED) | Q(closed_at__gt=cutoff)
-    )
+    still_needed = _cases_still_needed(cutoff).filter(person=OuterRef("person"))
     return Case.objects.filter(
         ~Exists(still_needed),
-        erasure.case_holds_personal_data(),
+        erasure.case_holds_personal_data(_persons_needing_records(cutoff)),
         status=CaseStatus.CLOSED,
         closed_at__lte=cutoff,
     )
@@ -282,21 +312,42 @@ def _plan(rules: list[RetentionRule], as_of: datetime.datetime) -> Report:
 
 
 def _lock(queryset: QuerySet) -> QuerySet:
-    # Another run (or an erasure) working on the same rows: skip them, it does them.
+    # An erasure working on the same rows: skip them, it does them.
     if connection.features.has_select_for_update_skip_locked:
         return queryset.select_for_update(skip_locked=True, of=("self",))
     return queryset
 
 
-def _batch_of_rows(
-    code: str, cutoff: datetime.datetime, after: int, size: int
-) -> tuple[list[int], int, erasure.Tally]:
-    """One batch of a row kind: (row ids done, the last key seen, what was done)."""
+# pg_advisory_xact_lock's key: "retention" in ASCII, any constant the desk uses nowhere else.
+BATCH_LOCK_KEY = 0x726574656E74696F
+
+
+def _one_batch_at_a_time() -> None:
+    """Two runs at once (the nightly task and the DPO's, two workers) take turns batch by
+    batch: each batch chooses its rows after the other's batch has committed, so no row is
+    done twice and every row done is counted once. Released at the batch's commit; SQLite
+    writes one transaction at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BATCH_LOCK_KEY])
+
+
+@dataclass(frozen=True)
+class Batch:
+    done: list[int]  # the rows (cases, for the case rule) done
+    after: int  # the last key seen: the next batch starts after it
+    tally: erasure.Tally
+    more: bool  # whether there may be more after ``after``
+
+
+def _batch_of_rows(code: str, cutoff: datetime.datetime, after: int, size: int) -> Batch:
+    """One batch of a row kind."""
     selection = _selection(code, cutoff)
     due = selection.expired.exclude(selection.held).filter(pk__gt=after).order_by("pk")
+    # Skipped locked rows are being done by an erasure: an empty batch means nothing is left.
     ids = list(_lock(due).values_list("pk", flat=True)[:size])
     if not ids:
-        return [], after, erasure.Tally()
+        return Batch([], after, erasure.Tally(), more=False)
     tally: erasure.Tally
     if code == "appointment_message":
         tally = erasure.Tally({("message", erasure.ERASED): erasure.delete_messages(ids)})
@@ -306,12 +357,10 @@ def _batch_of_rows(
         )
     else:
         tally = erasure.pseudonymise_contacts(ids)
-    return ids, ids[-1], tally
+    return Batch(ids, ids[-1], tally, more=True)
 
 
-def _batch_of_persons(
-    cutoff: datetime.datetime, after: int, size: int
-) -> tuple[list[int], int, erasure.Tally]:
+def _batch_of_persons(cutoff: datetime.datetime, after: int, size: int) -> Batch:
     """One batch of cases, whole persons at a time (a person's cases expire together)."""
     selection = _selection("case", cutoff)
     due = selection.expired.exclude(selection.held)
@@ -322,11 +371,21 @@ def _batch_of_persons(
         .distinct()[:size]
     )
     if not candidates:
-        return [], after, erasure.Tally()
-    persons = list(_lock(Person.objects.filter(pk__in=candidates)).values_list("pk", flat=True))
-    case_ids = list(due.filter(person_id__in=persons).values_list("pk", flat=True))
-    tally = erasure.pseudonymise_persons(persons)
-    return case_ids, max(candidates), tally
+        return Batch([], after, erasure.Tally(), more=False)
+    # Locked, the holds and restrictions asked again: one placed since the candidates were
+    # chosen is respected (placing one locks the person, so it waits for this batch or is
+    # skipped here). Only the persons still due once locked are done: another run may have
+    # done some meanwhile.
+    locked = _lock(Person.objects.filter(pk__in=candidates).exclude(_held_persons()))
+    still_due = list(
+        due.filter(person_id__in=list(locked.values_list("pk", flat=True))).values_list(
+            "pk", "person_id"
+        )
+    )
+    case_ids = [case_id for case_id, _person in still_due]
+    persons = sorted({person_id for _case, person_id in still_due})
+    tally = erasure.pseudonymise_persons(persons, others_needing=_persons_needing_records(cutoff))
+    return Batch(case_ids, max(candidates), tally, more=True)
 
 
 def _reason(rule: RetentionRule, run: RetentionRun) -> str:
@@ -355,12 +414,17 @@ def _run_rule(
         # Each batch commits on its own: a long run holds no lock for long, and a crash
         # leaves the batches before it done (the next run does the rest).
         with transaction.atomic():
+            _one_batch_at_a_time()
             if code == "case":
-                done, after, tally = _batch_of_persons(cutoff, after, batch_size)
+                batch = _batch_of_persons(cutoff, after, batch_size)
             else:
-                done, after, tally = _batch_of_rows(code, cutoff, after, batch_size)
-            if not done:
+                batch = _batch_of_rows(code, cutoff, after, batch_size)
+            if not batch.more:
                 return
+            done, after, tally = batch.done, batch.after, batch.tally
+            if not done:
+                # Every candidate was held or taken meanwhile: on to the next ones.
+                continue
             erasure.write_records(tally, reason=_reason(rule, run), by=by)
             report[code]["done"] = int(report[code]["done"]) + len(done)  # type: ignore[call-overload]
             RetentionRun.objects.filter(pk=run.pk).update(report=report)
@@ -393,6 +457,34 @@ def _require_valid(as_of: datetime.datetime, batch_size: int) -> None:
         )
 
 
+def _rules_in(report: Report) -> dict[str, tuple[object, object]]:
+    return {
+        code: (line.get("months"), line.get("action"))
+        for code, line in report.items()
+        if code in KIND_BY_CODE
+    }
+
+
+def _rules_now(rules: list[RetentionRule]) -> dict[str, tuple[object, object]]:
+    return {rule.record_kind: (rule.months, rule.action) for rule in rules}
+
+
+def rules_changed_since(dry: RetentionRun) -> bool:
+    """Whether a rule was changed, suspended or resumed since the dry run: its report would
+    no longer say what a real run does."""
+    return _rules_now(_active_rules()) != _rules_in(dry.report)
+
+
+def _rules_changed_error() -> ValidationError:
+    return ValidationError(
+        _(
+            "Le regole di conservazione sono cambiate dopo questa prova: il resoconto non dice "
+            "più cosa farebbe l'esecuzione. Fai una nuova prova e leggila."
+        ),
+        code="rules_changed",
+    )
+
+
 def apply(
     as_of: datetime.datetime,
     *,
@@ -400,12 +492,16 @@ def apply(
     dry_run: bool = False,
     by: User | None = None,
     on_batch: Callable[[str, int], None] | None = None,
+    repeats: RetentionRun | None = None,
 ) -> RetentionRun:
     """A dry run (the plan, stored) or a real run (the plan, then each kind in batches, each
     batch its own transaction). Records of held persons are skipped. Bad input (a future
-    ``as_of``, a batch size below 1) raises ValidationError and writes nothing."""
+    ``as_of``, a batch size below 1, rules changed since the dry run a real run ``repeats``)
+    raises ValidationError and writes nothing."""
     _require_valid(as_of, batch_size)
     rules = _active_rules()
+    if repeats is not None and _rules_now(rules) != _rules_in(repeats.report):
+        raise _rules_changed_error()
     report = _plan(rules, as_of)
     run = RetentionRun.objects.create(
         started_at=catalogue.now(),
@@ -474,8 +570,19 @@ def dry_run(user: User) -> RetentionRun:
     return apply(catalogue.now(), dry_run=True, by=user)
 
 
+# The audit row that marks a dry run as executed: a dry run is executed once only.
+REAL_RUN_STARTED = "retention_real_run_started"
+
+
+def _already_executed(dry: RetentionRun) -> bool:
+    return AuditEvent.objects.filter(
+        object_type="retention_run", object_id=str(dry.pk), action=REAL_RUN_STARTED
+    ).exists()
+
+
 def require_runnable(dry: RetentionRun) -> None:
-    """A real run repeats a dry run of today, so the DPO has read what it will do."""
+    """A real run repeats a dry run of today, once, with the rules it was made with, so the
+    DPO has read what it will do."""
     today = timezone.localdate(catalogue.now())
     if not dry.dry_run or timezone.localdate(dry.as_of) != today:
         raise ValidationError(
@@ -485,16 +592,36 @@ def require_runnable(dry: RetentionRun) -> None:
             ),
             code="needs_dry_run",
         )
+    if _already_executed(dry):
+        raise ValidationError(
+            _(
+                "Questa prova è già stata eseguita: per un'altra esecuzione fai una nuova prova "
+                "e leggine il resoconto."
+            ),
+            code="already_executed",
+        )
+    if rules_changed_since(dry):
+        raise _rules_changed_error()
 
 
+@transaction.atomic
 def start_real_run(user: User, dry_run_id: int) -> RetentionRun:
     """Queue the real run of a dry run of today (after commit; the worker runs it in batches).
-    Returns the dry run it repeats."""
+    Returns the dry run it repeats. Refused (ValidationError, nothing written) for a dry run
+    of another day, one already executed, or one made with rules changed since."""
     _require_dpo(user)
-    dry = RetentionRun.objects.get(pk=dry_run_id)
+    # Locked: two clicks at once execute it once.
+    dry = RetentionRun.objects.select_for_update().get(pk=dry_run_id)
     require_runnable(dry)
+    record_audit(
+        user,
+        object_type="retention_run",
+        object_id=dry.pk,
+        action=REAL_RUN_STARTED,
+        as_of=dry.as_of.isoformat(),
+    )
     from sportello.privacy.retention_tasks import apply_retention_as_of
 
-    as_of, user_id = dry.as_of.isoformat(), user.pk
-    transaction.on_commit(lambda: apply_retention_as_of.delay(as_of, user_id))
+    as_of, user_id, dry_id = dry.as_of.isoformat(), user.pk, dry.pk
+    transaction.on_commit(lambda: apply_retention_as_of.delay(as_of, user_id, dry_id))
     return dry

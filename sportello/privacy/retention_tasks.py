@@ -5,9 +5,11 @@ import datetime
 
 from celery import shared_task  # type: ignore[import-untyped]
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from sportello.accounts.models import User
 from sportello.privacy import retention
+from sportello.privacy.models import RetentionRun
 from sportello.services import queries as catalogue
 
 
@@ -25,7 +27,14 @@ def apply_retention() -> dict[str, int | None]:
 
 
 @shared_task(name="sportello.privacy.retention_tasks.apply_retention_as_of")
-def apply_retention_as_of(as_of: str, user_id: int | None = None) -> int:
-    """The real run the DPO started from a dry run's page, repeating that dry run's instant."""
+def apply_retention_as_of(
+    as_of: str, user_id: int | None = None, dry_run_id: int | None = None
+) -> int | None:
+    """The real run the DPO started from a dry run's page, repeating that dry run's instant
+    and rules; None (nothing done) when the rules changed after the DPO started it."""
     by = User.objects.filter(pk=user_id).first() if user_id else None
-    return retention.apply(datetime.datetime.fromisoformat(as_of), by=by).pk
+    dry = RetentionRun.objects.filter(pk=dry_run_id).first() if dry_run_id else None
+    try:
+        return retention.apply(datetime.datetime.fromisoformat(as_of), by=by, repeats=dry).pk
+    except ValidationError:
+        return None

@@ -1,5 +1,7 @@
 """The DPO's retention pages: the rules, dry runs and their reports, the real run."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -24,17 +26,30 @@ def _dpo(request: HttpRequest) -> User:
 
 
 def _report_rows(run: RetentionRun) -> list[dict[str, object]]:
-    return [{"label": retention.kind_label(code), **line} for code, line in run.report.items()]
+    # The report keeps the cutoff as ISO text; the page shows it as the desk's other dates.
+    return [
+        {
+            "label": retention.kind_label(code),
+            **line,
+            "cutoff": datetime.datetime.fromisoformat(str(line["cutoff"])),
+        }
+        for code, line in run.report.items()
+    ]
 
 
 @dpo_only
 @require_GET
 def retention_home(request: HttpRequest) -> HttpResponse:
     _dpo(request)
-    retention.ensure_default_rules()
+    # No default rules created here (a GET writes nothing): the dry run, the nightly task, the
+    # command and seed_demo create them, and an empty page offers to.
+    # In the order the runs apply them, as their reports list them.
+    order = {kind.code: position for position, kind in enumerate(retention.KINDS)}
     rules = [
         {"rule": rule, "label": retention.kind_label(rule.record_kind)}
-        for rule in RetentionRule.objects.all()
+        for rule in sorted(
+            RetentionRule.objects.all(), key=lambda rule: order.get(rule.record_kind, len(order))
+        )
     ]
     runs = RetentionRun.objects.select_related("started_by")[:HISTORY_LENGTH]
     return render(
@@ -42,6 +57,19 @@ def retention_home(request: HttpRequest) -> HttpResponse:
         "privacy/retention.html",
         {"rules": rules, "runs": [(run, _report_rows(run)) for run in runs]},
     )
+
+
+@dpo_only
+@require_POST
+def retention_default_rules(request: HttpRequest) -> HttpResponse:
+    created = retention.create_default_rules(_dpo(request))
+    if created:
+        messages.success(
+            request,
+            _("Regole predefinite create: %(n)d. Controllale prima della prima esecuzione.")
+            % {"n": len(created)},
+        )
+    return redirect("privacy:retention")
 
 
 @dpo_only
@@ -96,13 +124,20 @@ def _run_page(
 ) -> HttpResponse:
     try:
         retention.require_runnable(run)
-        runnable = True
-    except ValidationError:
-        runnable = False
+        why_not = ""
+    except ValidationError as refused:
+        # Not of today, already executed, or the rules changed since: the page says which.
+        why_not = " ".join(refused.messages)
     return render(
         request,
         "privacy/retention_run.html",
-        {"run": run, "rows": _report_rows(run), "runnable": runnable, "error": error},
+        {
+            "run": run,
+            "rows": _report_rows(run),
+            "runnable": not why_not,
+            "why_not": why_not,
+            "error": error,
+        },
         status=status,
     )
 

@@ -78,6 +78,24 @@ class RegisterRequestForm(BootstrapItaliaForm):
     )
     person = PersonField(required=False)
 
+    def clean_received_on(self) -> datetime.date | None:
+        day: datetime.date | None = self.cleaned_data.get("received_on")
+        if day is None:
+            return None
+        today = catalogue.now().astimezone(catalogue.desk_zone()).date()
+        if day > today:
+            raise forms.ValidationError(_("La data di ricezione non può essere futura."))
+        # A year back at most: an older request is long overdue, and a mistyped year (0001)
+        # would overflow the deadline's arithmetic.
+        if day.year < 2000 or day < _a_year_before(today):
+            raise forms.ValidationError(
+                _(
+                    "La data di ricezione è di più di un anno fa: controlla l'anno (la "
+                    "richiesta va registrata quando arriva)."
+                )
+            )
+        return day
+
     def received_at(self) -> datetime.datetime | None:
         """The day received, at the time of day it is now (today: now)."""
         day: datetime.date | None = self.cleaned_data.get("received_on")
@@ -85,6 +103,13 @@ class RegisterRequestForm(BootstrapItaliaForm):
             return None
         now = catalogue.now().astimezone(catalogue.desk_zone())
         return datetime.datetime.combine(day, now.time(), catalogue.desk_zone())
+
+
+def _a_year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 class LinkPersonForm(BootstrapItaliaForm):

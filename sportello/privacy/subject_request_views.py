@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +20,7 @@ from sportello.privacy import policies
 from sportello.privacy import subject_request_queries as queries
 from sportello.privacy import subject_requests as operations
 from sportello.privacy.models import DataSubjectRequest, LegalHold, RequestKind, RequestStatus
+from sportello.privacy.operations import record_access
 from sportello.privacy.subject_request_forms import (
     CloseRequestForm,
     ExtendDeadlineForm,
@@ -125,14 +127,20 @@ def _detail(request: HttpRequest, pk: int, *, status: int = 200, **bound: Form) 
         "extend_form": bound.get("extend_form") or ExtendDeadlineForm(),
         "close_form": bound.get("close_form") or CloseRequestForm(),
         "hold_form": bound.get("hold_form") or LegalHoldForm(),
-        "rectify_form": bound.get("rectify_form")
-        or (
-            RectifyForm.for_person(person)
-            if person and dsr.kind == RequestKind.RECTIFICATION
-            else None
-        ),
+        "rectify_form": bound.get("rectify_form"),
         "action_error": bound.get("action_error"),
     }
+    if context["rectify_form"] is None and person and dsr.kind == RequestKind.RECTIFICATION:
+        # The form shows the person's name and contacts, decrypted: a read to answer for.
+        with transaction.atomic():
+            record_access(
+                request,
+                user,
+                object_type="person",
+                object_id=person.pk,
+                purpose=dsr.reference,
+            )
+        context["rectify_form"] = RectifyForm.for_person(person)
     return render(request, "privacy/requests_detail.html", context, status=status)
 
 

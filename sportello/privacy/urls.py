@@ -53,6 +53,11 @@ urlpatterns += [
     path("conservazione/", retention_views.retention_home, name="retention"),
     path("conservazione/regole/<int:pk>/", retention_views.retention_rule, name="retention-rule"),
     path("conservazione/prova/", retention_views.retention_dry_run, name="retention-dry-run"),
+    path(
+        "conservazione/regole-predefinite/",
+        retention_views.retention_default_rules,
+        name="retention-default-rules",
+    ),
     path("conservazione/esecuzioni/<int:pk>/", retention_views.retention_run, name="retention-run"),
     path(
         "conservazione/esecuzioni/<int:pk>/esegui/",

@@ -16,7 +16,7 @@ from sportello.api.permissions import IsApiClient
 from sportello.api.throttling import PerClientThrottle
 from sportello.reports import open_data
 from sportello.reports import queries as statistics
-from sportello.reports.exports import publish
+from sportello.reports.exports import PublishedFigure, publish_all, published_figure
 from sportello.reports.open_data_views import neutral_path, release_path
 from sportello.reports.serializers import (
     OpenDataReleasesSerializer,
@@ -38,9 +38,9 @@ def _value(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
 
-def protected_table(table: Any, threshold: int) -> dict[str, Any]:
-    """A FigureTable as it may leave: through disclosure control, marks where withheld."""
-    published = publish(table, threshold=threshold)
+def protected_table(published: PublishedFigure) -> dict[str, Any]:
+    """A table as it may leave: through disclosure control, marks where withheld."""
+    table = published.figure
 
     def line(cells: list[str], *, grand: bool = False) -> dict[str, Any]:
         label, *values = cells
@@ -60,7 +60,7 @@ def protected_table(table: Any, threshold: int) -> dict[str, Any]:
         "columns": list(columns),
         "rows": [line(row) for row in published.body],
         "totals": line(published.totals, grand=True) if published.totals else None,
-        "threshold": threshold,
+        "threshold": published.threshold,
     }
 
 
@@ -107,8 +107,10 @@ class StatisticsTablesView(APIView):
                 "programme": data["programme"].code if data["programme"] else None,
                 "threshold": threshold,
                 "tables": [
-                    protected_table(table, threshold)
-                    for table in statistics.dashboard_tables(scope)
+                    protected_table(published)
+                    for published in publish_all(
+                        statistics.dashboard_tables(scope), threshold=threshold
+                    )
                 ],
             }
         )
@@ -142,13 +144,13 @@ class StatisticsTableView(APIView):
     def get(self, request: Request, key: str) -> Response:
         scope, _data = _scope(request)
         try:
-            table = statistics.dashboard_table(scope, key)
+            published = published_figure(scope, key)
         except KeyError:
             raise NotFound(
                 _("Non esiste una tabella «%(key)s». Tabelle: %(keys)s.")
                 % {"key": key, "keys": ", ".join(statistics.TABLE_KEYS)}
             ) from None
-        return Response(protected_table(table, settings.SPORTELLO_DISCLOSURE_THRESHOLD))
+        return Response(protected_table(published))
 
 
 class OpenDataReleasesView(APIView):

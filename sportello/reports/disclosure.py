@@ -15,7 +15,13 @@ A line with no equation (a single-column table has no row totals worth publishin
 others at one free node. OR-Tools CP-SAT picks the cheapest extra numbers to hide (the fewest
 people hidden), with every line holding none or at least two hidden numbers; each bridge left
 in its answer adds the constraint that another hidden number must cross the bridge's cut, and
-the search resumes until no bridge is left."""
+the search resumes until no bridge is left.
+
+Equations are not all an attacker knows: zeros are always shown (an empty cell reveals nobody),
+so "<5" means 1 to 4 and an "n.d." cell at least 5. Within those bounds a small count may still
+be pinned (two 4s in a line whose total 8 is shown). A residual-graph check finds them (a count
+can move only along a path of hidden numbers with room), and each pinned count gets one more
+hidden number chosen to give it room, the pattern only growing from then on."""
 
 from __future__ import annotations
 
@@ -244,18 +250,23 @@ def protect(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     row_totals: bool = True,
+    force_hidden: Iterable[Cell] = (),
     max_rounds: int = 200,
 ) -> Protected:
-    """Hide the small counts, and enough others that none can be recomputed from the totals.
-    ``row_totals=False``: the columns measure different things, so rows have no total."""
+    """Hide the small counts, and enough others that none can be worked out from what is
+    published. ``row_totals=False``: the columns measure different things, so rows have no
+    total. ``force_hidden``: cells to hide whatever their count (a cell another table
+    published alongside hides), protected like the small ones."""
     table = _check(counts, threshold)
     rows, columns = len(table), len(table[0])
     lines = _Lines((rows, columns), row_totals=row_totals)
     values = {cell: _value(table, cell) for cell in lines.candidates()}
     primary_numbers = {cell for cell, value in values.items() if _small(value, threshold)}
-    hidden = set(primary_numbers)
-    if primary_numbers:
-        hidden = _secondary(lines, values, primary_numbers, max_rounds)
+    forced = {cell for cell in force_hidden if values.get(cell, 0) > 0}
+    must_hide = primary_numbers | forced
+    hidden = set(must_hide)
+    if must_hide:
+        hidden = _secondary(lines, values, must_hide, threshold, max_rounds)
     return _result(table, lines, hidden, primary_numbers, threshold)
 
 
@@ -297,13 +308,15 @@ def _result(
 
 
 def _secondary(
-    lines: _Lines, values: dict[Cell, int], primary: set[Cell], max_rounds: int
+    lines: _Lines, values: dict[Cell, int], must_hide: set[Cell], threshold: int, max_rounds: int
 ) -> set[Cell]:
-    candidates = list(values)
+    # Zero is never hidden: an empty cell reveals nobody, and a hidden zero would let "n.d."
+    # mean "0 or at least the threshold", which narrows what the other hidden cells can be.
+    candidates = [cell for cell, value in values.items() if value > 0]
     ends = {cell: lines.ends(cell) for cell in candidates}
     model = cp_model.CpModel()
     hide = {cell: model.new_bool_var(f"hide_{cell[0]}_{cell[1]}") for cell in candidates}
-    for cell in primary:
+    for cell in must_hide:
         model.add(hide[cell] == 1)
     touching: dict[int, list[Cell]] = {}
     for cell, (a, b) in ends.items():
@@ -329,8 +342,6 @@ def _secondary(
         chosen = [cell for cell in candidates if solver.value(hide[cell])]
         edges = [ends[cell] for cell in chosen]
         bridges = _bridges(edges)
-        if not bridges:
-            return set(chosen)
         for index in bridges:
             side = _side(edges, index)
             crossing = [
@@ -340,14 +351,154 @@ def _secondary(
             ]
             # Hidden, this number needs a cycle: another hidden number must cross its cut.
             model.add(sum(hide[cell] for cell in crossing) >= hide[chosen[index]])
+        if not bridges:
+            narrow = _pinned(lines, values, set(chosen), must_hide, threshold)
+            if not narrow:
+                return set(chosen)
+            # From here the pattern only grows: hiding more adds room and never takes any
+            # away, so each round frees every cell it targets and none is pinned again.
+            for cell in chosen:
+                model.add(hide[cell] == 1)
+            for cell in narrow:
+                # What the marks say ("<5" is 1 to 4, "n.d." at least the threshold) still pins
+                # it: hide one of the numbers that would give it room, or at least another.
+                spare = _unpinning(lines, values, set(chosen), cell, candidates, threshold) or [
+                    other for other in candidates if other not in chosen
+                ]
+                if not spare:
+                    raise DisclosureError("no safe suppression exists for this table")
+                model.add(sum(hide[other] for other in spare) >= 1)
         model.clear_hints()  # type: ignore[no-untyped-call]
         for cell in candidates:
             model.add_hint(hide[cell], solver.value(hide[cell]))
-    # Hiding every number is always safe: each lies on a cycle of the complete graph.
     everything = set(candidates)
-    if _bridges([ends[cell] for cell in candidates]):
+    if _bridges([ends[cell] for cell in candidates]) or _pinned(
+        lines, values, everything, must_hide, threshold
+    ):
         raise DisclosureError("no safe suppression exists for this table")
     return everything
+
+
+def _pinned(
+    lines: _Lines,
+    values: dict[Cell, int],
+    hidden: set[Cell],
+    sensitive: set[Cell],
+    threshold: int,
+) -> set[Cell]:
+    """The sensitive hidden numbers an attacker pins to one value from everything published:
+    the numbers shown, the totals' equations, and what each mark says (a "<5" cell is 1 to 4,
+    an "n.d." cell at least the threshold, since zeros are shown; a hidden total at least 1).
+
+    With the totals written negated, the equations are flow conservation on the lines' graph
+    (each number flows from its row line to its column line; a line without an equation is a
+    free node), so a hidden number can move, keeping everything else consistent, exactly when
+    the residual graph of the true table holds a path between its two ends avoiding it: it can
+    grow along a path from its column end back to its row end, shrink along the reverse. Each
+    arc of that graph is a hidden number with room to grow (forward) or to shrink (backward)."""
+    room, arcs = _residual(lines, values, hidden, threshold)
+    pinned: set[Cell] = set()
+    for cell in sorted(sensitive & hidden):
+        row_end, column_end = lines.ends(cell)
+        grow, shrink = room[cell]
+        if not (
+            (grow and _reaches(arcs, column_end, row_end, cell))
+            or (shrink and _reaches(arcs, row_end, column_end, cell))
+        ):
+            pinned.add(cell)
+    return pinned
+
+
+Arcs = dict[int, list[tuple[int, Cell]]]
+
+
+def _residual(
+    lines: _Lines, values: dict[Cell, int], hidden: Iterable[Cell], threshold: int
+) -> tuple[dict[Cell, tuple[bool, bool]], Arcs]:
+    """Each hidden number's room to grow and to shrink (as it enters the equations, totals
+    negated), and the residual graph's arcs."""
+    rows, columns = lines.rows, lines.columns
+    room: dict[Cell, tuple[bool, bool]] = {}
+    arcs: Arcs = {}
+    for cell in hidden:
+        row_end, column_end = lines.ends(cell)
+        value = values[cell]
+        if cell[0] < rows and cell[1] < columns:
+            if _small(value, threshold):
+                room[cell] = (value < threshold - 1, value > 1)
+            else:
+                room[cell] = (True, value > threshold)
+        else:  # a total enters negated: it can grow while the total is above 1
+            room[cell] = (value > 1, True)
+        grow, shrink = room[cell]
+        if grow:
+            arcs.setdefault(row_end, []).append((column_end, cell))
+        if shrink:
+            arcs.setdefault(column_end, []).append((row_end, cell))
+    return room, arcs
+
+
+def _unpinning(
+    lines: _Lines,
+    values: dict[Cell, int],
+    hidden: set[Cell],
+    cell: Cell,
+    candidates: Iterable[Cell],
+    threshold: int,
+) -> list[Cell]:
+    """The numbers still shown whose hiding would give the pinned ``cell`` room: each joins a
+    node the cell's one end reaches with a node that reaches its other end."""
+    own, arcs = _residual(lines, values, hidden, threshold)
+    backwards: Arcs = {}
+    for tail, targets in arcs.items():
+        for head, number in targets:
+            backwards.setdefault(head, []).append((tail, number))
+    row_end, column_end = lines.ends(cell)
+    # Only the ways the cell itself can move: a count at its ceiling can only go down.
+    grows, shrinks = own[cell]
+    pairs = []
+    if grows:
+        pairs.append((_reachable(arcs, column_end, cell), _reachable(backwards, row_end, cell)))
+    if shrinks:
+        pairs.append((_reachable(arcs, row_end, cell), _reachable(backwards, column_end, cell)))
+    room, _arcs = _residual(lines, values, [c for c in candidates if c not in hidden], threshold)
+    found = []
+    for other, (grow, shrink) in room.items():
+        a, b = lines.ends(other)
+        if any(
+            (grow and a in out and b in back) or (shrink and b in out and a in back)
+            for out, back in pairs
+        ):
+            found.append(other)
+    return found
+
+
+def _reachable(arcs: Arcs, start: int, avoid: Cell) -> set[int]:
+    seen = {start}
+    frontier = [start]
+    while frontier:
+        for node, number in arcs.get(frontier.pop(), []):
+            if number != avoid and node not in seen:
+                seen.add(node)
+                frontier.append(node)
+    return seen
+
+
+def _reaches(arcs: Arcs, start: int, goal: int, avoid: Cell) -> bool:
+    """Whether the residual graph leads from start to goal without using ``avoid``'s arcs."""
+    if start == goal:
+        return True  # both ends free: the number is alone in lines without equations
+    seen = {start}
+    frontier = [start]
+    while frontier:
+        for node, cell in arcs.get(frontier.pop(), []):
+            if cell == avoid or node in seen:
+                continue
+            if node == goal:
+                return True
+            seen.add(node)
+            frontier.append(node)
+    return False
 
 
 def _side(edges: Sequence[tuple[int, int]], bridge: int) -> set[int]:
@@ -412,6 +563,7 @@ def labelled(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     row_totals: bool = True,
+    force_hidden: Iterable[Cell] = (),
 ) -> LabelledTable:
     """Protect a labelled table; the labels must match the counts' shape."""
     if len(row_labels) != len(counts) or any(len(row) != len(column_labels) for row in counts):
@@ -420,5 +572,5 @@ def labelled(
         title,
         tuple(row_labels),
         tuple(column_labels),
-        protect(counts, threshold=threshold, row_totals=row_totals),
+        protect(counts, threshold=threshold, row_totals=row_totals, force_hidden=force_hidden),
     )

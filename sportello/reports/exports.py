@@ -85,8 +85,21 @@ class PublishedFigure:
         return value if isinstance(value, int) else None
 
 
-def publish(figure: FigureTable, *, threshold: int | None = None) -> PublishedFigure:
+def publish(
+    figure: FigureTable,
+    *,
+    threshold: int | None = None,
+    published_with: dict[str, PublishedFigure] | None = None,
+) -> PublishedFigure:
+    """One table through disclosure control. A table derived from another (``derived_from``)
+    hides each cell whose sources the other hides: pass the other as published alongside."""
     limit = settings.SPORTELLO_DISCLOSURE_THRESHOLD if threshold is None else threshold
+    forced: set[tuple[int, int]] = set()
+    if figure.derived_from:
+        if published_with is None or figure.derived_from not in published_with:
+            raise ValueError(f"{figure.key} is published only with {figure.derived_from}")
+        base = published_with[figure.derived_from].table.protected.hidden
+        forced = {cell for cell, sources in figure.derived_cells if set(sources) & base}
     table = labelled(
         figure.title,
         figure.row_labels,
@@ -94,17 +107,33 @@ def publish(figure: FigureTable, *, threshold: int | None = None) -> PublishedFi
         figure.counts,
         threshold=limit,
         row_totals=figure.row_totals,
+        force_hidden=forced,
     )
     return PublishedFigure(figure, table)
 
 
+def publish_all(
+    figures: list[FigureTable], *, threshold: int | None = None
+) -> list[PublishedFigure]:
+    """Tables published together, each through disclosure control, the derived ones after the
+    tables they derive from."""
+    done: dict[str, PublishedFigure] = {}
+    for figure in sorted(figures, key=lambda figure: bool(figure.derived_from)):
+        done[figure.key] = publish(figure, threshold=threshold, published_with=done)
+    return [done[figure.key] for figure in figures]
+
+
 def published_figures(scope: Scope) -> list[PublishedFigure]:
-    return [publish(figure) for figure in queries.dashboard_tables(scope)]
+    return publish_all(queries.dashboard_tables(scope))
 
 
 def published_figure(scope: Scope, key: str) -> PublishedFigure:
-    """One table; KeyError for a key the dashboard does not have."""
-    return publish(queries.dashboard_table(scope, key))
+    """One table, as the dashboard shows it; KeyError for a key the dashboard does not have."""
+    figure = queries.dashboard_table(scope, key)
+    if not figure.derived_from:
+        return publish(figure)
+    base = queries.dashboard_table(scope, figure.derived_from)
+    return publish_all([base, figure])[1]
 
 
 def day_text(day: datetime.date) -> str:

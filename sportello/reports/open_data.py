@@ -37,7 +37,7 @@ from sportello.accounts.models import User
 from sportello.privacy.operations import record_audit
 from sportello.reports import policies
 from sportello.reports import queries as statistics
-from sportello.reports.exports import publish
+from sportello.reports.exports import publish_all
 from sportello.reports.models import OpenDataRelease
 from sportello.services import queries as catalogue
 
@@ -255,8 +255,7 @@ def build_month(month_first_day: datetime.date) -> tuple[str, int]:
     # Titles and labels come translated to the active language: the file is Italian.
     with translation.override("it"):
         tables = statistics.dashboard_tables(scope)
-        for table in tables:
-            published = publish(table, threshold=threshold)
+        for table, published in zip(tables, publish_all(tables, threshold=threshold), strict=True):
             columns = published.header[1:]
             rows = published.body + ([published.totals] if published.totals else [])
             for row in rows:

@@ -22,6 +22,7 @@ from sportello.cases.models import ReferralStatus
 from sportello.directory.models import TaxonomyTerm
 from sportello.intake.models import Channel, CloseReason
 from sportello.reports import raw_figures as raw
+from sportello.reports.disclosure import Cell
 from sportello.reports.models import DailyFigure
 from sportello.services.models import EmergencyProgramme, Service, TargetGroup
 from sportello.triage.models import ContactReason, RiskLevel
@@ -54,6 +55,11 @@ class FigureTable:
     # False where the columns measure different things (contacts beside hours): a row's cells
     # do not add up to anything, so the table has no row totals and no grand total.
     row_totals: bool = True
+    # Cells that repeat or add up cells of another table published with this one (the weeks are
+    # sums of the days): each is hidden wherever one of its sources is, or subtracting the
+    # shown sources from it would give the hidden one away. (own cell, source cells) pairs.
+    derived_from: str = ""
+    derived_cells: tuple[tuple[Cell, tuple[Cell, ...]], ...] = ()
 
 
 # A table's sums: (measure, group value or None, category) -> count.
@@ -213,6 +219,9 @@ def _contacts_by_week(scope: Scope, sums: Sums) -> FigureTable:
     for (measure, day, _category), count in sums.items():
         if measure == raw.CONTACTS:
             totals[_week_of(day)] += count
+    days_of: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, day in enumerate(scope.days()):
+        days_of[_week_of(day)].append(index)
     return FigureTable(
         key="contacts-by-week",
         title=_("Contatti per settimana"),
@@ -221,6 +230,10 @@ def _contacts_by_week(scope: Scope, sums: Sums) -> FigureTable:
         column_labels=[_("Contatti")],
         counts=[[totals.get(week, 0)] for week in weeks],
         chart="bar",
+        derived_from="contacts-by-day",
+        derived_cells=tuple(
+            ((row, 0), tuple((day, 0) for day in days_of[week])) for row, week in enumerate(weeks)
+        ),
     )
 
 
@@ -251,11 +264,9 @@ def _contacts_by_service(scope: Scope, sums: Sums) -> FigureTable:
 
 
 def _screening_rows(catalogue: list[tuple[str, str]], missing: str) -> list[tuple[str, str]]:
-    return [
-        *catalogue,
-        (raw.NONE_GIVEN, missing),
-        (raw.UNSCREENED, _("Senza valutazione del rischio")),
-    ]
+    # The contacts never screened are counted once, in the risk-level table: repeated here, a
+    # count shown in one table would give away the same count hidden in another.
+    return [*catalogue, (raw.NONE_GIVEN, missing)]
 
 
 def _contacts_by_target_group(scope: Scope, sums: Sums) -> FigureTable:
@@ -458,6 +469,8 @@ def _staffing_vs_demand(scope: Scope, sums: Sums) -> FigureTable:
         ],
         chart="line",
         row_totals=False,
+        derived_from="contacts-by-day",
+        derived_cells=tuple(((row, 0), ((row, 0),)) for row in range(len(days))),
     )
 
 

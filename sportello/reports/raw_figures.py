@@ -18,12 +18,16 @@ What each measure counts, and the day it is anchored on:
   screening named no group or reason. The outcome is the close reason, "_open" while open.
 - Waiting time is measured in working minutes of the opening calendar (closed evenings, Sundays
   and holidays do not count) from when the contact was received to when it was first answered:
-  the earlier of its being taken from the queue and the first call made back to the person.
-  Buckets are half-open ([5, 15) is "5-15"); "_unanswered" for contacts nobody answered yet.
+  the earliest of its first being taken from the queue (``first_answered_at``, which a release
+  does not clear) and the first call made back to the person. Buckets are half-open ([5, 15) is
+  "5-15"); "_unanswered" for contacts nobody answered yet.
 - The service level counts the live calls (switchboard and telephony) answered within the
   target of the staffing settings (``SPORTELLO_ROTA_TARGET_SECONDS`` working seconds,
-  "within") or later ("over"); the share to reach is ``SPORTELLO_ROTA_SERVICE_LEVEL``. Changing
-  the target needs a ``rebuild`` for the past days.
+  "within") or later ("over"); the share to reach is ``SPORTELLO_ROTA_SERVICE_LEVEL``. A live
+  call nobody answered counts as "over" once it was closed, or once the target's working time
+  has passed since it arrived (until then it is in neither category): leaving callers waiting
+  lowers the level instead of vanishing from it. Changing the target needs a ``rebuild`` for
+  the past days.
 - Callbacks: contacts with at least one call made back, by the attempt at which the person was
   reached ("1", "2", "3", "4+") or "_unreached".
 - Sessions per case: cases anchored on the day they were opened (the case's service and
@@ -297,6 +301,7 @@ def _contact_figures(
             "status",
             "close_reason",
             "taken_at",
+            "first_answered_at",
             "latest_screening",
             "latest_level",
         )
@@ -335,11 +340,16 @@ def _contact_figures(
             reached_at[contact_id] = attempts
 
     answered: dict[int, datetime.datetime] = {}
+    # Live calls nobody answered and nobody closed: "over" once the target has passed by now.
+    waiting_live = False
     for row in rows:
-        candidates = [at for at in (row[7], first_attempt.get(row[0])) if at is not None]
+        candidates = [at for at in (row[7], row[8], first_attempt.get(row[0])) if at is not None]
         if candidates:
             answered[row[0]] = max(min(candidates), row[1])
-    clock_end = max([end, *answered.values()])
+        elif row[4] in LIVE_CHANNELS and row[5] != Status.CLOSED:
+            waiting_live = True
+    now = catalogue.now()
+    clock_end = max([end, *answered.values(), *([now] if waiting_live else [])])
     clock = WorkingClock(calendar, start, clock_end)
     target = round(target_seconds() * 1_000_000)
 
@@ -352,6 +362,7 @@ def _contact_figures(
         status,
         close_reason,
         _taken_at,
+        _first_answered_at,
         screening_id,
         level,
     ) in rows:
@@ -376,6 +387,10 @@ def _contact_figures(
         answer = answered.get(contact_id)
         if answer is None:
             add(WAIT_MINUTES, UNANSWERED)
+            if channel in LIVE_CHANNELS and (
+                status == Status.CLOSED or clock.working_microseconds(received_at, now) > target
+            ):
+                add(SERVICE_LEVEL, OVER)
         else:
             working = clock.working_microseconds(received_at, answer)
             add(WAIT_MINUTES, wait_bucket(working))

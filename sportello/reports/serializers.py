@@ -12,17 +12,14 @@ from rest_framework import serializers
 
 from sportello.services.models import EmergencyProgramme, Service
 
-# A year and a day: a table by day over longer spans is too long to protect in one request.
-MAX_SPAN_DAYS = 366
-
 
 class StatisticsQuerySerializer(serializers.Serializer[dict[str, Any]]):
     # "from" is a Python keyword: the field is declared under another name and renamed below.
     from_ = serializers.DateField(
-        help_text=_("Primo giorno del periodo, incluso (AAAA-MM-GG, ora di Roma).")
+        help_text=_("Primo giorno del mese (AAAA-MM-GG, ora di Roma): il periodo è un mese intero.")
     )
     to = serializers.DateField(
-        help_text=_("Ultimo giorno del periodo, incluso (AAAA-MM-GG, ora di Roma).")
+        help_text=_("Ultimo giorno dello stesso mese (AAAA-MM-GG, ora di Roma).")
     )
     service = serializers.SlugRelatedField(
         slug_field="code",
@@ -30,7 +27,10 @@ class StatisticsQuerySerializer(serializers.Serializer[dict[str, Any]]):
         required=False,
         allow_null=True,
         default=None,
-        help_text=_("Codice del servizio (ad esempio emergency); se omesso, tutti i servizi."),
+        help_text=_(
+            "Non disponibile per riservatezza: lasciare vuoto (l'API pubblica solo le tabelle "
+            "dell'intero sportello)."
+        ),
         error_messages={
             "does_not_exist": _("Non esiste un servizio con codice «{value}»."),
             "invalid": _("Codice del servizio non valido."),
@@ -43,8 +43,8 @@ class StatisticsQuerySerializer(serializers.Serializer[dict[str, Any]]):
         allow_null=True,
         default=None,
         help_text=_(
-            "Codice del programma di emergenza; se omesso, tutti i programmi e i contatti fuori "
-            "programma."
+            "Non disponibile per riservatezza: lasciare vuoto (l'API pubblica solo le tabelle "
+            "dell'intero sportello)."
         ),
         error_messages={
             "does_not_exist": _("Non esiste un programma di emergenza con codice «{value}»."),
@@ -59,13 +59,28 @@ class StatisticsQuerySerializer(serializers.Serializer[dict[str, Any]]):
             raise serializers.ValidationError(
                 {"to": _("L'ultimo giorno non può precedere il primo.")}
             )
-        if (last - first).days + 1 > MAX_SPAN_DAYS:
+        # Tables of freely chosen periods or of one service, set against each other, would
+        # give hidden counts away by subtraction (January to March minus January to February
+        # is March): the API publishes whole calendar months of the whole desk, like the open
+        # data, and nothing that overlaps them.
+        following = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        if first.day != 1 or last != following - datetime.timedelta(days=1):
             raise serializers.ValidationError(
                 {
-                    "to": _("Il periodo può coprire al massimo %(days)d giorni.")
-                    % {"days": MAX_SPAN_DAYS}
+                    "to": _(
+                        "Il periodo deve essere un mese intero: dal primo all'ultimo giorno "
+                        "dello stesso mese (ad esempio from=2026-01-01 e to=2026-01-31)."
+                    )
                 }
             )
+        refused = _(
+            "Per riservatezza l'API pubblica solo le tabelle dell'intero sportello: "
+            "confrontate con quelle di un solo servizio o programma, permetterebbero di "
+            "ricavare i conteggi nascosti."
+        )
+        for name in ("service", "programme"):
+            if attrs.get(name) is not None:
+                raise serializers.ValidationError({name: refused})
         return attrs
 
 

@@ -11,14 +11,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from sportello.reports import exports, policies, rollups
+from sportello.reports import exports, policies, tasks
 from sportello.reports.charts import figure_view
 from sportello.reports.forms import SCOPE_FIELDS, ScopeForm, desk_today
 from sportello.reports.models import RollupState
@@ -105,22 +105,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @statistics_pages
 @require_POST
 def refresh(request: HttpRequest) -> HttpResponse:
-    """Bring the rollups up to date now, instead of waiting for the periodic task."""
+    """Bring the rollups up to date now, instead of waiting for the periodic task: the work runs
+    in the background (it may take minutes), the coordinator comes straight back."""
     if not policies.can_refresh_statistics(request.user):  # type: ignore[arg-type]
         raise PermissionDenied
-    days = rollups.refresh_pending()
-    if days:
-        messages.success(
-            request,
-            ngettext(
-                "Statistiche aggiornate: %(days)d giorno ricalcolato.",
-                "Statistiche aggiornate: %(days)d giorni ricalcolati.",
-                days,
-            )
-            % {"days": days},
-        )
-    else:
-        messages.info(request, _("Le statistiche erano già aggiornate: nessun giorno ricalcolato."))
+    transaction.on_commit(tasks.refresh_rollups.delay)
+    messages.info(
+        request,
+        _(
+            "Aggiornamento avviato: le statistiche saranno aggiornate tra qualche minuto, "
+            "ricarica la pagina per vederle."
+        ),
+    )
     # Back to the same scope; only the scope's own fields travel, the address stays ours.
     kept = QueryDict(mutable=True)
     kept.update({name: request.POST[name] for name in SCOPE_FIELDS if request.POST.get(name)})

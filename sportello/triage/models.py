@@ -86,7 +86,11 @@ class Screening(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("valutazione del rischio")
         verbose_name_plural = _("valutazioni del rischio")
-        indexes = [models.Index(fields=["contact", "-at"], name="triage_screening_latest_idx")]
+        indexes = [
+            models.Index(fields=["contact", "-at"], name="triage_screening_latest_idx"),
+            # The statistics' refresh looks for screenings made since its last run.
+            models.Index(fields=["at"], name="triage_screening_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact} · {self.get_level_display()}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +16,8 @@ from sportello.accounts.models import User
 from sportello.accounts.roles import Role
 from sportello.alerts import operations as alerts
 from sportello.alerts import queries as alert_queries
+from sportello.cases.models import Case
+from sportello.cases.operations import require_unrestricted
 from sportello.intake.models import Contact
 from sportello.privacy.operations import record_audit
 from sportello.services import queries as catalogue
@@ -83,6 +86,14 @@ def _contact_for_protocol(user: User, contact_id: int) -> Contact:
     return contact
 
 
+def _require_unrestricted(contact: Contact) -> None:
+    """A contact linked to a case is part of that person's record: restricted (Art. 18), it
+    is read, not written. The 112 call and the coordinator informed are still recorded: they
+    document what was done to protect the person's life."""
+    for case in Case.objects.filter(Q(opened_from=contact) | Q(contacts=contact)).distinct():
+        require_unrestricted(case)
+
+
 def _screening_in_force(contact: Contact) -> Screening:
     screening = Screening.objects.filter(contact=contact).first()
     if screening is None:
@@ -102,6 +113,7 @@ def record_screening(user: User, contact_id: int, data: ScreeningInput) -> Scree
             _("Solo chi ha in carico il contatto %(reference)s può valutarne il rischio.")
             % {"reference": contact.reference}
         )
+    _require_unrestricted(contact)
     assessment = assess(data.answers)
     try:
         level = final_level(assessment.level, data.chosen_level, data.justification)
@@ -225,6 +237,7 @@ def schedule_follow_up(
     """A call back the person is owed, by whoever schedules it; one due today documents the
     same-day follow-up."""
     contact = _contact_for_protocol(user, contact_id)
+    _require_unrestricted(contact)
     now = catalogue.now()
     if due_at <= now:
         raise ValidationError(_("Il ricontatto deve essere programmato nel futuro."))
@@ -250,6 +263,7 @@ def schedule_follow_up(
 @transaction.atomic
 def record_safety_plan(user: User, contact_id: int, *, note: str) -> ProtocolAction:
     contact = _contact_for_protocol(user, contact_id)
+    _require_unrestricted(contact)
     screening = _screening_in_force(contact)
     if len(note.strip()) < 10:
         raise ValidationError(
@@ -278,6 +292,7 @@ def complete_follow_up(user: User, follow_up_id: int, *, note: str = "") -> Foll
     follow_up = FollowUp.objects.select_for_update().select_related("contact").get(pk=follow_up_id)
     if follow_up.assigned_to_id != user.pk and not user.has_role(Role.COORDINATOR):
         raise PermissionDenied(_("Questo ricontatto è affidato a un collega."))
+    _require_unrestricted(follow_up.contact)
     if follow_up.done_at is not None:
         raise ValidationError(_("Questo ricontatto è già stato svolto."))
     now = catalogue.now()

@@ -1,5 +1,7 @@
 """The DPO's retention pages: rules, dry runs, the run history and the real run."""
 
+import io
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -48,17 +50,19 @@ def test_the_urls_are_where_the_project_mounts_them():
 
 def _every_view(client_user_dry_run_pk: int, rule_pk: int) -> list[tuple[str, str, dict]]:
     run = client_user_dry_run_pk
+    # The rule changes last: a dry run made before a change can no longer be executed.
     return [
         ("get", reverse("privacy:retention"), {}),
+        ("post", reverse("privacy:retention-default-rules"), {}),
         ("get", reverse("privacy:retention-rule", args=[rule_pk]), {}),
+        ("post", reverse("privacy:retention-dry-run"), {}),
+        ("get", reverse("privacy:retention-run", args=[run]), {}),
+        ("post", reverse("privacy:retention-apply", args=[run]), {}),
         (
             "post",
             reverse("privacy:retention-rule", args=[rule_pk]),
             {"months": "24", "action": "pseudonymise", "active": "on", "basis": "Motivo"},
         ),
-        ("post", reverse("privacy:retention-dry-run"), {}),
-        ("get", reverse("privacy:retention-run", args=[run]), {}),
-        ("post", reverse("privacy:retention-apply", args=[run]), {}),
     ]
 
 
@@ -111,10 +115,38 @@ def test_the_home_lists_the_rules_with_their_basis_and_the_history(dpo, client):
         assert shown in page, shown
 
 
-def test_the_home_installs_the_default_rules_the_first_time(dpo, client):
-    assert not RetentionRule.objects.exists()
-    client.get(HOME)
+def test_the_home_writes_nothing_and_offers_to_create_the_default_rules(dpo, client):
+    response = client.get(HOME)
+    assert response.status_code == 200 and not RetentionRule.objects.exists()
+    assert "Crea le regole predefinite" in response.content.decode()
+    assert not AuditEvent.objects.exists()
+    response = client.post(reverse("privacy:retention-default-rules"))
+    assert response.status_code == 302 and response.url == HOME
     assert RetentionRule.objects.count() == len(retention.KINDS)
+    assert AuditEvent.objects.filter(action="retention_rule_created").count() == len(
+        retention.KINDS
+    )
+    page = client.get(HOME).content.decode()
+    assert "Crea le regole predefinite" not in page and "60 mesi" in page
+    # Once there, a second click creates nothing more.
+    client.post(reverse("privacy:retention-default-rules"))
+    assert RetentionRule.objects.count() == len(retention.KINDS)
+
+
+def test_the_default_rules_are_created_by_the_dry_run_the_task_and_the_command(dpo, client):
+    from django.core.management import call_command
+
+    from sportello.privacy.retention_tasks import apply_retention
+
+    client.post(reverse("privacy:retention-dry-run"))
+    assert RetentionRule.objects.count() == len(retention.KINDS)
+    for create in (
+        apply_retention,
+        lambda: call_command("apply_retention", "--dry-run", stdout=io.StringIO()),
+    ):
+        RetentionRule.objects.all().delete()
+        create()
+        assert RetentionRule.objects.count() == len(retention.KINDS)
 
 
 def test_editing_a_rule_saves_it_and_audits_it(dpo, client):

@@ -23,6 +23,7 @@ def contact(
     programme: EmergencyProgramme | None = None,
     taken_by: User | None = None,
     taken_at: datetime.datetime | None = None,
+    first_answered_at: datetime.datetime | None = None,
     closed_at: datetime.datetime | None = None,
     close_reason: str = "",
     changed_at: datetime.datetime | None = None,
@@ -44,6 +45,8 @@ def contact(
         status_changed_at=changed_at or closed_at or taken_at or received_at,
         taken_by=taken_by if taken_at is not None else None,
         taken_at=taken_at,
+        # Taken once, as the operations record it; a release and a later take pass both.
+        first_answered_at=first_answered_at or taken_at,
         closed_at=closed_at,
         close_reason=close_reason,
         caller_name=caller_name,

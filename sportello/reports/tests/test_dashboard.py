@@ -235,13 +235,13 @@ def test_a_small_count_is_hidden_in_the_table_and_left_out_of_the_chart(desk, si
     assert table_cells(content, "contacts-by-channel") == [
         ["Canale", "Contatti"],
         ["Passaggio dal centralino", "12"],
-        ["Telefonata trasferita automaticamente", "7"],
+        ["Telefonata trasferita automaticamente", "n.d."],
         ["Richiesta di richiamata dal sito", "<5"],
-        ["Richiesta di videochiamata dal sito", "n.d."],
+        ["Richiesta di videochiamata dal sito", "0"],
         ["Totale", "21"],
     ]
     chart = chart_json(content, "contacts-by-channel")
-    assert chart["datasets"][0]["data"] == [12, 7, None, None]
+    assert chart["datasets"][0]["data"] == [12, None, None, 0]
     assert chart["note"] == "2 valori nascosti per riservatezza non sono nel grafico."
     assert "nascosto per riservatezza" in content
     canvas = re.search(r'<canvas id="chart-contacts-by-channel"[^>]*>', content).group(0)
@@ -331,26 +331,31 @@ def refreshes(monkeypatch) -> list[int]:
         calls.append(1)
         return 3
 
-    monkeypatch.setattr(views.rollups, "refresh_pending", refresh_pending)
+    monkeypatch.setattr(views.tasks.rollups, "refresh_pending", refresh_pending)
     return calls
 
 
 def test_a_coordinator_refreshes_now_and_comes_back_to_the_same_scope(
-    desk, signed_in, client, refreshes
+    desk, signed_in, client, refreshes, django_capture_on_commit_callbacks
 ):
     signed_in("coordinator")
     page = client.get(DASHBOARD, {"first_day": "2026-11-20", "service": "emergency"})
     assert "Aggiorna ora" in page.content.decode()
-    response = client.post(
-        reverse("reports:refresh"), {"first_day": "2026-11-20", "service": "emergency"}
-    )
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(
+            reverse("reports:refresh"), {"first_day": "2026-11-20", "service": "emergency"}
+        )
+    # The request only queues the background task, once its transaction has committed.
+    assert refreshes == []
+    assert len(queued) == 1
+    queued[0]()
     assert refreshes == [1]
     assert response.status_code == 302
     assert response.url == (
         DASHBOARD + "?first_day=2026-11-20&last_day=2026-12-01&service=emergency"
     )
     followed = client.get(response.url)
-    assert "Statistiche aggiornate: 3 giorni ricalcolati." in followed.content.decode()
+    assert "Aggiornamento avviato" in followed.content.decode()
 
 
 def test_management_reads_but_does_not_refresh(desk, signed_in, client, refreshes):

@@ -61,11 +61,82 @@ def recoverable(result: Protected) -> set[tuple[int, int]]:
     return found
 
 
+def ranges(result: Protected) -> dict[tuple[int, int], tuple[float, float]]:
+    """What an attacker who also reads the marks can say of each hidden small count: its least
+    and greatest value by linear programming (OR-Tools' GLOP, not the kernel's graph), with
+    "<5" meaning 1 to 4, an inner "n.d." at least the threshold (zeros are always shown) and a
+    hidden total at least 1. The system is a network one, so the bounds are whole numbers."""
+    from ortools.linear_solver import pywraplp
+
+    rows, columns = len(result.counts), len(result.counts[0])
+    t = result.threshold
+    numbers: dict[tuple[int, int], int] = {}
+    for r in range(rows):
+        for c in range(columns):
+            numbers[(r, c)] = result.counts[r][c]
+    for r, total in enumerate(result.row_totals):
+        numbers[(r, columns)] = total
+    for c, total in enumerate(result.column_totals):
+        numbers[(rows, c)] = total
+    numbers[(rows, columns)] = sum(result.row_totals)
+    hidden = set(result.hidden)
+    hidden |= {(r, columns) for r in result.hidden_row_totals}
+    hidden |= {(rows, c) for c in result.hidden_column_totals}
+    if result.hidden_grand_total:
+        hidden.add((rows, columns))
+    found = {}
+    for target in sorted(result.primary):
+        bounds = []
+        for sense in (1, -1):
+            solver = pywraplp.Solver.CreateSolver("GLOP")
+            x = {}
+            for cell in hidden:
+                if cell in result.primary:
+                    x[cell] = solver.NumVar(1, t - 1, str(cell))
+                elif cell[0] < rows and cell[1] < columns:
+                    x[cell] = solver.NumVar(t, solver.infinity(), str(cell))
+                else:
+                    x[cell] = solver.NumVar(1, solver.infinity(), str(cell))
+
+            def value(cell, x=x):
+                return x[cell] if cell in x else numbers[cell]
+
+            def equation(members, total, x=x, solver=solver, value=value):
+                if any(cell in x for cell in [*members, total]):
+                    solver.Add(sum(value(cell) for cell in members) == value(total))
+
+            if result.has_row_totals:
+                for r in range(rows):
+                    equation([(r, c) for c in range(columns)], (r, columns))
+            if result.has_column_totals:
+                for c in range(columns):
+                    equation([(r, c) for r in range(rows)], (rows, c))
+            if result.has_grand_total:
+                equation([(r, columns) for r in range(rows)], (rows, columns))
+                equation([(rows, c) for c in range(columns)], (rows, columns))
+            solver.Minimize(sense * x[target])
+            assert solver.Solve() == pywraplp.Solver.OPTIMAL
+            bounds.append(x[target].solution_value())
+        found[target] = (bounds[0], bounds[1])
+    return found
+
+
+def test_what_the_marks_say_does_not_pin_a_small_count():
+    # The reviewer's tables: hiding a zero beside a small count, or two counts at 4 in a line
+    # whose total is shown, let the bounds "<5" and "n.d." give the count away.
+    for counts in ([[1, 0, 7], [6, 8, 9], [9, 7, 6]], [[1], [0], [10], [10]],
+                   [[4, 4, 9], [20, 30, 40], [15, 25, 35]]):  # fmt: skip
+        result = protect(counts)
+        assert all(result.counts[r][c] > 0 for r, c in result.hidden), "a zero was hidden"
+        for cell, (low, high) in ranges(result).items():
+            assert high - low >= 1 - 1e-6, (counts, cell, low, high)
+
+
 def test_small_counts_are_hidden_and_zero_is_not_small():
     result = protect([[12, 3, 0], [20, 15, 9], [7, 8, 30]])
     assert result.primary == {(0, 1)} and result.shown(0, 1) == "<5"
-    # Nobody is in an empty cell: never primary, though a cheap cell to hide alongside.
-    assert (0, 2) not in result.primary
+    # Nobody is in an empty cell: never hidden (an "n.d." that might be 0 would narrow others).
+    assert (0, 2) not in result.hidden
     secondary = sorted(result.hidden - result.primary)
     assert secondary and all(result.shown(*cell) == "n.d." for cell in secondary)
     assert result.shown(0, 1, mark="x") == "x"
@@ -184,10 +255,14 @@ def test_random_tables_hide_every_small_count_and_give_none_away(counts, thresho
             c for c, t in enumerate(map(sum, zip(*counts, strict=True))) if 0 < t < threshold
         } <= (result.hidden_column_totals)
     assert recoverable(result) == set()
+    for cell, (low, high) in ranges(result).items():
+        assert high - low >= 1 - 1e-6, (cell, low, high)
     for r, row in enumerate(counts):
         for c, value in enumerate(row):
             if (r, c) not in result.hidden:
                 assert result.shown(r, c) == value
+            else:
+                assert value > 0
 
 
 def test_a_labelled_table_leaves_with_its_marks_and_totals():

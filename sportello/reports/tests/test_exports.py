@@ -72,9 +72,10 @@ def test_the_csv_is_the_protected_table_with_its_title_scope_and_note(desk, sign
     assert lines[3:9] == [
         ["Canale", "Contatti"],
         ["Passaggio dal centralino", "12"],
-        ["Telefonata trasferita automaticamente", "7"],
+        # Zero is shown (nobody is in it); the 7 is hidden so the 2 cannot be worked out.
+        ["Telefonata trasferita automaticamente", "n.d."],
         ["Richiesta di richiamata dal sito", "<5"],
-        ["Richiesta di videochiamata dal sito", "n.d."],
+        ["Richiesta di videochiamata dal sito", "0"],
         ["Totale", "21"],
     ]
     assert lines[9] == []
@@ -114,8 +115,9 @@ def test_the_xlsx_holds_numbers_as_numbers_and_marks_as_text(desk, signed_in, cl
     assert rows[3] == ["Canale", "Contatti"]
     assert all(sheet.cell(row=4, column=c).font.bold for c in (1, 2))
     assert rows[4] == ["Passaggio dal centralino", 12]
+    assert rows[5] == ["Telefonata trasferita automaticamente", "n.d."]
     assert rows[6] == ["Richiesta di richiamata dal sito", "<5"]
-    assert rows[7] == ["Richiesta di videochiamata dal sito", "n.d."]
+    assert rows[7] == ["Richiesta di videochiamata dal sito", 0]
     assert rows[8] == ["Totale", 21]
     assert rows[-1][0].startswith("Nota: «<5»")
 
@@ -237,7 +239,7 @@ def test_real_contacts_after_a_refresh_reach_the_dashboard_and_the_export(
     signed_in("coordinator")
     page = client.get(DASHBOARD, SCOPE).content.decode()
     cells = table_cells(page, "contacts-by-channel")
-    assert cells[1][:2] == ["Passaggio dal centralino", "7"]
+    assert cells[1][:2] == ["Passaggio dal centralino", "n.d."]
     assert cells[3][:2] == ["Richiesta di richiamata dal sito", "<5"]
     assert cells[-1][-1] == "9"
     exported = read_csv(export(client, "contacts-by-channel", "csv").content)[3:-2]
@@ -247,3 +249,32 @@ def test_real_contacts_after_a_refresh_reach_the_dashboard_and_the_export(
     )
     assert raw.rows == cells
     assert "Ultimo aggiornamento dei riepiloghi: 1 dicembre 2026 alle 10:00." in page
+
+
+def test_a_week_holding_a_hidden_day_is_hidden_too_so_days_and_weeks_give_nothing_away():
+    from sportello.reports.queries import FigureTable
+
+    # The reviewer's case: 2–15 March, 2 contacts on the 4th; weeks 10 and 11.
+    counts = [[7], [6], [2], [9], [8], [7], [0], [6], [9], [8], [7], [6], [5], [0]]
+    days = FigureTable(
+        "contacts-by-day", "Contatti per giorno", "Giorno",
+        [f"{day:02d}/03" for day in range(2, 16)], ["Contatti"], counts, "line",
+    )  # fmt: skip
+    weeks = FigureTable(
+        "contacts-by-week", "Contatti per settimana", "Settimana", ["10", "11"], ["Contatti"],
+        [[sum(row[0] for row in counts[:7])], [sum(row[0] for row in counts[7:])]], "bar",
+        derived_from="contacts-by-day",
+        derived_cells=(((0, 0), tuple((d, 0) for d in range(7))),
+                       ((1, 0), tuple((d, 0) for d in range(7, 14)))),
+    )  # fmt: skip
+    published_days, published_weeks = exports.publish_all([days, weeks], threshold=5)
+    hidden_days = published_days.table.protected.hidden
+    assert (2, 0) in hidden_days
+    assert (0, 0) in published_weeks.table.protected.hidden
+    # Every week still shown is the sum of days all shown: it tells nothing new.
+    for (week, _column), sources in weeks.derived_cells:
+        if (week, 0) not in published_weeks.table.protected.hidden:
+            assert not set(sources) & hidden_days
+    # Published alone, a derived table is refused rather than protected without its source.
+    with pytest.raises(ValueError, match="published only with"):
+        exports.publish(weeks)

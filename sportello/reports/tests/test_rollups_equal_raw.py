@@ -160,7 +160,7 @@ def _build(pro, entries, contacts, cases) -> list:
     return made
 
 
-def _change(kind: str, step: int, pro, entries, contacts: list) -> None:
+def _change(kind: str, step: int, pro, entries, contacts: list, frozen_now) -> None:
     at = LATER + datetime.timedelta(minutes=step)
     if kind == "new_contact":
         make.contact(rome(2026, 3, 6, 10, step), taken_at=at, taken_by=pro, changed_at=at)
@@ -185,8 +185,13 @@ def _change(kind: str, step: int, pro, entries, contacts: list) -> None:
 
         referral = Referral.objects.order_by("pk").first()
         if referral is not None:
-            referral.status, referral.answered_at = "accepted", at
+            # As the operation does: the answer's date as given, the audit row at the time.
+            from sportello.privacy.operations import record_audit
+
+            referral.status, referral.answered_at = "accepted", referral.created_at
             referral.save()
+            frozen_now(at)
+            record_audit(pro, object_type="referral", object_id=referral.pk, action="answered")
         else:
             case = Case.objects.order_by("pk").first()
             if case is not None:
@@ -211,7 +216,7 @@ def test_rollups_equal_the_raw_tables_after_a_rebuild_and_after_incremental_chan
         frozen_now(rome(2026, 3, 10, 8, 0))
         rollups.refresh_pending(rome(2026, 3, 10, 8, 0))
         for step, kind in enumerate(steps):
-            _change(kind, step, pro, entries, made)
+            _change(kind, step, pro, entries, made, frozen_now)
         frozen_now(LATER + datetime.timedelta(hours=1))
         rollups.refresh_pending(LATER + datetime.timedelta(hours=1))
         assert RollupState.objects.get().refreshed_through == LATER + datetime.timedelta(hours=1)

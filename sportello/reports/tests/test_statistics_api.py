@@ -99,7 +99,11 @@ def test_errors_are_in_english_when_asked(api, milan):
     ("params", "field", "message"),
     [
         ({"from": "2026-01-31", "to": "2026-01-01"}, "to", "non può precedere il primo"),
-        ({"from": "2025-01-01", "to": "2026-01-31"}, "to", "al massimo 366 giorni"),
+        ({"from": "2025-01-01", "to": "2026-01-31"}, "to", "deve essere un mese intero"),
+        ({"from": "2026-01-02", "to": "2026-01-31"}, "to", "deve essere un mese intero"),
+        ({"from": "2026-01-01", "to": "2026-02-28"}, "to", "deve essere un mese intero"),
+        ({**PERIOD, "service": "emergency"}, "service", "solo le tabelle dell'intero sportello"),
+        ({**PERIOD, "programme": "covid19"}, "programme", "solo le tabelle dell'intero"),
         ({**PERIOD, "service": "nessuno"}, "service", "Non esiste un servizio con codice"),
         ({**PERIOD, "programme": "nessuno"}, "programme", "Non esiste un programma"),
         ({"from": "2026-02-30", "to": "2026-03-01"}, "from", "formato"),
@@ -162,18 +166,22 @@ def test_one_table_by_its_key(api, january):
     table = response.json()
     assert table["key"] == "contacts-by-service"
     assert table["totals"]["total"] == 9
-    assert "<5" in list(numbers(table))
-    assert 7 in list(numbers(table))
+    # 7 and 2 in two services, 0 in the others: the 7 goes with the 2 (zeros stay shown).
+    assert sorted(map(str, numbers(table))) == ["0", "0", "9", "9", "<5", "n.d."]
 
 
-def test_the_service_narrows_the_tables(api, january):
-    response = api(f"{TABLES}contacts-by-service/", {**PERIOD, "service": "emergency"})
-
-    assert response.status_code == 200
-    table = response.json()
-    # One service, one column: the single cell is the whole table, without totals to repeat it.
-    assert table["rows"] == [{"label": table["rows"][0]["label"], "values": [7], "total": None}]
-    assert table["totals"] is None
+def test_months_set_against_each_other_or_one_service_are_refused_nothing_to_subtract(api, january):
+    # January to February minus January would be February: only whole single months leave.
+    assert api(TABLES, {"from": "2026-01-01", "to": "2026-02-28"}).status_code == 400
+    assert api(TABLES, {"from": "2026-02-01", "to": "2026-02-28"}).status_code == 200
+    refused = api(f"{TABLES}contacts-by-service/", {**PERIOD, "service": "emergency"})
+    assert refused.status_code == 400
+    english = api(
+        f"{TABLES}contacts-by-service/",
+        {**PERIOD, "service": "emergency"},
+        **{"Accept-Language": "en"},
+    )
+    assert english.status_code == 400 and "whole desk" in english.json()["service"][0]
 
 
 def test_a_table_of_different_measures_has_no_row_totals(api, january):

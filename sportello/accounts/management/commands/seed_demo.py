@@ -11,6 +11,7 @@ from sportello.appointments.demo_appointments import ensure_demo_appointments
 from sportello.cases.demo_cases import ensure_demo_cases
 from sportello.directory.demo_directory import ensure_demo_directory
 from sportello.intake.demo_contacts import ensure_demo_contacts
+from sportello.privacy import retention
 from sportello.privacy.processing_records import ensure_desk_records
 from sportello.rota.demo_rota import ensure_demo_roster
 from sportello.triage.demo_screening import ensure_demo_screening
@@ -60,6 +61,8 @@ class Command(BaseCommand):
             )
         if ensure_desk_records():
             self.stdout.write(_("Registro dei trattamenti dello sportello compilato."))
+        if retention.ensure_default_rules():
+            self.stdout.write(_("Regole di conservazione predefinite create."))
         self.stdout.write(
             _("Sito: http://127.0.0.1:8000/   Amministrazione: http://127.0.0.1:8000/admin/")
         )
