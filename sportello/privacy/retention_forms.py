@@ -20,8 +20,8 @@ class RetentionRuleForm(BootstrapItaliaForm):
         error_messages={
             "required": _("Indica per quanti mesi si conservano i dati."),
             "invalid": _("I mesi sono un numero intero."),
-            "min_value": _("Si conservano almeno %(limit_value)s mesi."),
-            "max_value": _("Si conservano al massimo %(limit_value)s mesi."),
+            "min_value": _("Il numero di mesi deve essere almeno %(limit_value)s."),
+            "max_value": _("Il numero di mesi può essere al massimo %(limit_value)s."),
         },
     )
     action = forms.ChoiceField(

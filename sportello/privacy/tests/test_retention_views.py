@@ -165,8 +165,8 @@ def test_editing_a_rule_saves_it_and_audits_it(dpo, client):
 @pytest.mark.parametrize(
     ("kind", "data", "field", "message"),
     [
-        ("case", {"months": "0"}, "months", "Si conservano almeno 1 mesi."),
-        ("case", {"months": "601"}, "months", "Si conservano al massimo 600 mesi."),
+        ("case", {"months": "0"}, "months", "Il numero di mesi deve essere almeno 1."),
+        ("case", {"months": "601"}, "months", "Il numero di mesi può essere al massimo 600."),
         ("case", {"months": "dodici"}, "months", "I mesi sono un numero intero."),
         ("case", {"months": ""}, "months", "Indica per quanti mesi si conservano i dati."),
         ("case", {"action": "delete"}, "action", "Scegli un'azione dell'elenco."),
