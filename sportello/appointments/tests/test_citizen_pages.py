@@ -374,7 +374,9 @@ def test_moving_books_the_new_time_cancels_the_old_and_kills_its_link(client, de
     moved = Appointment.objects.get(rescheduled_from=appointment)
     assert moved.starts_at == TUESDAY_1230 and moved.status == AppointmentStatus.BOOKED
     assert moved.channel == "video" and moved.booked_by is None
-    assert response["Location"].startswith(manage_url(moved))
+    # The same signed payload (the new appointment and its key); the signature's timestamp may
+    # have ticked a second since the view signed it.
+    assert response["Location"].split(":")[0] == manage_url(moved).split(":")[0]
     landed = text(client.get(response["Location"]))
     assert "Appuntamento spostato" in landed and "dalle 12:30 alle 13:15" in landed
     assert_invalid_link(client.get(old_url))
