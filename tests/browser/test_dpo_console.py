@@ -14,6 +14,7 @@ from sportello.accounts.models import User
 from sportello.cases.models import Case
 from sportello.privacy.models import AccessLog, ProcessingActivity
 from sportello.privacy.operations import record_access
+from sportello.privacy.tests.test_dpo_console import tampering
 from tests.browser import test_roster
 from tests.browser.conftest import axe_violations, screenshot
 from tests.browser.test_roster import console_errors, sign_in
@@ -138,8 +139,10 @@ def test_the_dpo_searches_the_log_verifies_the_chain_and_exports(page, live_serv
 
 def test_a_tampered_row_shows_on_the_page(page, live_server, logged):
     errors = console_errors(page)
-    # An intruder rewrites why the break-glass access happened (SQLite: no triggers to stop it).
-    AccessLog.objects.filter(break_glass=True).update(purpose="controllo di routine")
+    # An intruder with direct database access rewrites why the break-glass access happened
+    # (on PostgreSQL, past the append-only triggers, as the unit tests do).
+    with tampering(AccessLog):
+        AccessLog.objects.filter(break_glass=True).update(purpose="controllo di routine")
     sign_in(page, live_server, "dpo")
     page.goto(f"{live_server.url}/personale/privacy/registro-accessi/")
     page.get_by_role("button", name="Verifica la catena").click()
